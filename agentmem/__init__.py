@@ -1,0 +1,44 @@
+"""agentmem: long-term vector memory for autonomous agents.
+
+SQL (SQLite by default, PostgreSQL to share) holds every memory and its vector; a FAISS index per
+namespace is a rebuildable cache for search. Importing agentmem loads neither torch nor faiss.
+"""
+
+from __future__ import annotations
+
+from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from agentmem.errors import (
+    AgentMemError,
+    ConfigError,
+    EmbedderMismatchError,
+    IndexCorruptError,
+    MemoryNotFoundError,
+    MissingDependencyError,
+    SchemaError,
+    SchemaOutOfDateError,
+)
+from agentmem.store import MemoryStore
+from agentmem.types import MemoryRecord, NamespaceStats, NewMemory, PromptMemory, ScoredMemory, SearchHit
+
+__all__ = [
+    "AgentMemError",
+    "ConfigError",
+    "Embedder",
+    "EmbedderMismatchError",
+    "HashingEmbedder",
+    "IndexCorruptError",
+    "MemoryNotFoundError",
+    "MemoryRecord",
+    "MemoryStore",
+    "MissingDependencyError",
+    "NamespaceStats",
+    "NewMemory",
+    "PromptMemory",
+    "SchemaError",
+    "SchemaOutOfDateError",
+    "ScoredMemory",
+    "SearchHit",
+    "SentenceTransformerEmbedder",
+]
+
+__version__ = "0.1.0"

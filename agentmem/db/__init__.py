@@ -1,0 +1,1 @@
+"""SQL storage: the truth every vector index is rebuilt from."""

@@ -1,0 +1,98 @@
+"""Turning a path or URL into a configured SQLAlchemy engine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from agentmem.errors import ConfigError, MissingDependencyError
+
+__all__ = ["DEFAULT_DB_FILENAME", "WRITE_OPTION", "default_home", "open_engine", "resolve_url"]
+
+DEFAULT_DB_FILENAME = "agentmem.db"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "agentmem_write"
+"""Execution option marking a connection whose transaction will write."""
+
+
+def default_home() -> Path:
+    """Where agentmem keeps its files by default: ``$AGENTMEM_HOME``, else ``./.agentmem``."""
+    return Path(os.environ.get("AGENTMEM_HOME") or ".agentmem")
+
+
+def resolve_url(path_or_url: str | os.PathLike[str] | None) -> str:
+    """Return the SQLAlchemy URL for a database path, URL or None (the default SQLite file).
+
+    Args:
+        path_or_url: a SQLAlchemy URL (``postgresql+psycopg://...``, ``sqlite:///...``), a file path, or None
+            for ``<home>/agentmem.db`` (see :func:`default_home`).
+
+    Raises:
+        ConfigError: the URL cannot be parsed.
+    """
+    if path_or_url is None:
+        path_or_url = default_home() / DEFAULT_DB_FILENAME
+    text = os.fspath(path_or_url)
+    if "://" not in text:
+        return f"sqlite:///{Path(text).expanduser().resolve()}"
+    try:
+        make_url(text)
+    except ArgumentError as exc:
+        raise ConfigError(f"cannot parse database URL {text!r}: {exc}") from exc
+    return text
+
+
+def open_engine(url: str) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and durable commits.
+
+    Raises:
+        ConfigError: unsupported URL, or the SQLite file's folder cannot be created.
+        MissingDependencyError: the database driver is not installed.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url)
+    if backend != "postgresql":
+        raise ConfigError(f"unsupported database {backend!r}: use a SQLite path or a postgresql:// URL")
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (ImportError, NoSuchModuleError) as exc:
+        raise MissingDependencyError("psycopg", extra="postgres") from exc
+
+
+def _sqlite_engine(url: str) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the folder for {database}: {exc}") from exc
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling is turned off so BEGIN is emitted explicitly (below):
+        # pysqlite otherwise defers BEGIN and lets reads run outside the writer's transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # FULL: an acknowledged commit survives power loss, not only a process crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # A write transaction takes the write lock up front (IMMEDIATE), so two writers queue on
+        # busy_timeout instead of failing with "database is locked" when a read lock is upgraded.
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine

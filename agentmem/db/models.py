@@ -1,0 +1,104 @@
+"""The one definition of agentmem's tables (SQLAlchemy Core metadata).
+
+Alembic revisions in ``migrations/`` create them; a test checks that models and migrations agree.
+Timestamps are stored as float seconds since the Unix epoch (UTC): the same on every backend, and
+loaded straight into numpy arrays for scoring.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = ["embedding_cache", "memories", "memory_sources", "metadata", "namespaces", "tombstones"]
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid); elsewhere ids are 64-bit.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+namespaces = Table(
+    "agentmem_namespaces",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    # Bumped in the same transaction as every change of the namespace's memories.
+    Column("version", BigInteger, nullable=False, default=0),
+    Column("model_id", String(255), nullable=False),
+    Column("dimensions", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+memories = Table(
+    "agentmem_memories",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("namespace_id", Integer, ForeignKey("agentmem_namespaces.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("importance", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_accessed_at", Float, nullable=False),
+    Column("access_count", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("superseded_by", BigInteger, nullable=True),
+    Column("metadata", JSON, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    # float32, little-endian, `dimensions` values: the vector index is rebuilt from these bytes.
+    Column("embedding", LargeBinary, nullable=False),
+    Index("ix_agentmem_memories_ns_status", "namespace_id", "status"),
+    Index("ix_agentmem_memories_ns_version", "namespace_id", "version"),
+    Index("ix_agentmem_memories_ns_hash", "namespace_id", "content_hash"),
+)
+
+# Provenance: a reflection and the memories it was made from. No foreign key on source_id, so a hard
+# delete of a source keeps the id in the provenance of the reflections that survive it.
+memory_sources = Table(
+    "agentmem_memory_sources",
+    metadata,
+    Column(
+        "reflection_id",
+        BigInteger,
+        ForeignKey("agentmem_memories.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("source_id", BigInteger, primary_key=True),
+)
+
+# A hard-deleted memory leaves a tombstone so index replicas behind its version remove it too.
+tombstones = Table(
+    "agentmem_tombstones",
+    metadata,
+    Column("namespace_id", Integer, ForeignKey("agentmem_namespaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("memory_id", BigInteger, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Index("ix_agentmem_tombstones_ns_version", "namespace_id", "version"),
+)
+
+embedding_cache = Table(
+    "agentmem_embedding_cache",
+    metadata,
+    Column("model_id", String(255), primary_key=True),
+    Column("content_hash", String(64), primary_key=True),
+    Column("embedding", LargeBinary, nullable=False),
+)

@@ -1,0 +1,133 @@
+"""Conversions between SQL rows and agentmem's values (vectors as blobs, times as epoch seconds)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Row
+
+from agentmem.errors import ConfigError
+from agentmem.types import JSONValue, MemoryRecord
+
+__all__ = [
+    "NamespaceRow",
+    "PendingMemory",
+    "from_epoch",
+    "record_from_row",
+    "to_epoch",
+    "vector_from_blob",
+    "vector_to_blob",
+]
+
+_FLOAT32_LE = np.dtype("<f4")
+
+
+def to_epoch(when: datetime) -> float:
+    """Seconds since the Unix epoch of a timezone-aware datetime.
+
+    Raises:
+        ConfigError: ``when`` is naive (its meaning would depend on the machine's time zone).
+    """
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ConfigError(
+            f"datetime {when.isoformat()} has no time zone: pass an aware one, e.g. datetime.now(timezone.utc)"
+        )
+    return when.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def vector_to_blob(vector: NDArray[np.float32]) -> bytes:
+    return np.ascontiguousarray(vector, dtype=_FLOAT32_LE).tobytes()
+
+
+def vector_from_blob(blob: bytes, dimensions: int) -> NDArray[np.float32]:
+    vector = np.frombuffer(blob, dtype=_FLOAT32_LE)
+    if vector.shape != (dimensions,):
+        raise ValueError(f"stored vector has {vector.size} values, the namespace has {dimensions} dimensions")
+    return vector.astype(np.float32, copy=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceRow:
+    """A namespace as stored."""
+
+    id: int
+    name: str
+    version: int
+    model_id: str
+    dimensions: int
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> NamespaceRow:
+        return cls(int(row.id), str(row.name), int(row.version), str(row.model_id), int(row.dimensions))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMemory:
+    """A memory about to be inserted, with its vector."""
+
+    text: str
+    content_hash: str
+    kind: str
+    importance: float
+    created_at: float
+    metadata: Mapping[str, JSONValue]
+    vector: NDArray[np.float32]
+
+    def row_values(self, *, namespace_id: int, version: int) -> dict[str, Any]:
+        return {
+            "namespace_id": namespace_id,
+            "kind": self.kind,
+            "text": self.text,
+            "content_hash": self.content_hash,
+            "importance": self.importance,
+            "created_at": self.created_at,
+            "last_accessed_at": self.created_at,
+            "access_count": 0,
+            "status": "active",
+            "superseded_by": None,
+            "metadata": dict(self.metadata),
+            "version": version,
+            "embedding": vector_to_blob(self.vector),
+        }
+
+    def record(self, *, memory_id: int, namespace: str, version: int) -> MemoryRecord:
+        return MemoryRecord(
+            id=memory_id,
+            namespace=namespace,
+            text=self.text,
+            kind=self.kind,
+            importance=self.importance,
+            created_at=from_epoch(self.created_at),
+            last_accessed_at=from_epoch(self.created_at),
+            access_count=0,
+            status="active",
+            metadata=dict(self.metadata),
+            superseded_by=None,
+            version=version,
+        )
+
+
+def record_from_row(row: Row[Any], *, namespace: str) -> MemoryRecord:
+    return MemoryRecord(
+        id=int(row.id),
+        namespace=namespace,
+        text=str(row.text),
+        kind=str(row.kind),
+        importance=float(row.importance),
+        created_at=from_epoch(float(row.created_at)),
+        last_accessed_at=from_epoch(float(row.last_accessed_at)),
+        access_count=int(row.access_count),
+        status="archived" if row.status == "archived" else "active",
+        metadata=dict(row.metadata),
+        superseded_by=None if row.superseded_by is None else int(row.superseded_by),
+        version=int(row.version),
+    )

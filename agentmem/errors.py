@@ -1,0 +1,132 @@
+"""The one exception tree of agentmem.
+
+Every error agentmem raises on purpose derives from :class:`AgentMemError`::
+
+    AgentMemError
+    ├── ConfigError                  bad option, path, URL or argument: fix the call
+    │   └── MissingDependencyError   an optional package is absent: names the extra to install
+    ├── SchemaError                  the database schema is not the one this version expects
+    │   └── SchemaOutOfDateError     migrations are pending: run `agentmem migrate`
+    ├── MemoryNotFoundError          no memory with that id in this namespace
+    ├── EmbedderMismatchError        the embedder differs from the one the namespace was built with
+    └── IndexCorruptError            a vector index file cannot be read (rebuilt from SQL on open)
+
+Leaves carry the context needed to act on them as attributes. Only the CLI turns these into exit codes.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgentMemError",
+    "ConfigError",
+    "EmbedderMismatchError",
+    "IndexCorruptError",
+    "MemoryNotFoundError",
+    "MissingDependencyError",
+    "SchemaError",
+    "SchemaOutOfDateError",
+]
+
+
+class AgentMemError(Exception):
+    """Root of every error agentmem raises on purpose."""
+
+
+class ConfigError(AgentMemError, ValueError):
+    """An option, path, URL or argument is invalid; the message says what to change."""
+
+
+class MissingDependencyError(ConfigError, ImportError):
+    """An optional dependency is not installed.
+
+    Attributes:
+        package: the importable module that is missing.
+        extra: the ``pip install 'agentmem[extra]'`` extra that provides it.
+    """
+
+    def __init__(self, package: str, *, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(f"{package} is not installed: run `pip install 'agentmem[{extra}]'`")
+
+
+class SchemaError(AgentMemError):
+    """The database schema is not usable by this version of agentmem."""
+
+
+class SchemaOutOfDateError(SchemaError):
+    """The database needs migrations that were not applied.
+
+    Attributes:
+        current: the revision the database is at (None for an empty database).
+        head: the revision this version of agentmem expects.
+    """
+
+    def __init__(self, *, current: str | None, head: str) -> None:
+        self.current = current
+        self.head = head
+        super().__init__(
+            f"database schema is at revision {current or '<empty>'}, this agentmem needs {head}: "
+            "run `agentmem migrate` or open with migrate='apply'"
+        )
+
+
+class MemoryNotFoundError(AgentMemError, KeyError):
+    """No memory with this id exists in the namespace.
+
+    Attributes:
+        memory_id: the id that was asked for.
+        namespace: the namespace that was searched.
+    """
+
+    def __init__(self, memory_id: int, *, namespace: str) -> None:
+        self.memory_id = memory_id
+        self.namespace = namespace
+        super().__init__(memory_id)
+
+    def __str__(self) -> str:
+        return f"no memory with id {self.memory_id} in namespace {self.namespace!r}"
+
+
+class EmbedderMismatchError(AgentMemError):
+    """The embedder does not match the one the namespace's vectors were made with.
+
+    Attributes:
+        namespace: the namespace being opened.
+        expected_model: model id stored with the namespace.
+        expected_dims: dimensions stored with the namespace.
+        actual_model: model id of the embedder given.
+        actual_dims: dimensions of the embedder given.
+    """
+
+    def __init__(
+        self,
+        *,
+        namespace: str,
+        expected_model: str,
+        expected_dims: int,
+        actual_model: str,
+        actual_dims: int,
+    ) -> None:
+        self.namespace = namespace
+        self.expected_model = expected_model
+        self.expected_dims = expected_dims
+        self.actual_model = actual_model
+        self.actual_dims = actual_dims
+        super().__init__(
+            f"namespace {namespace!r} was built with {expected_model} ({expected_dims}-d) but the embedder is "
+            f"{actual_model} ({actual_dims}-d): open it with the original model, or re-embed it with "
+            f"`store.reindex(embedder=...)` / `agentmem reindex --model {actual_model}`"
+        )
+
+
+class IndexCorruptError(AgentMemError):
+    """A persisted vector index cannot be read.
+
+    Attributes:
+        path: the index file.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(f"vector index file {path} is unreadable ({reason})")

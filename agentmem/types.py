@@ -1,0 +1,160 @@
+"""Values that cross the public API: frozen, slotted dataclasses, never dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+__all__ = [
+    "JSONValue",
+    "MemoryRecord",
+    "MemoryStatus",
+    "NamespaceStats",
+    "NewMemory",
+    "PromptMemory",
+    "ScoredMemory",
+    "SearchHit",
+]
+
+JSONValue = Any
+"""A value that survives a JSON round trip (str, int, float, bool, None, lists and dicts of them)."""
+
+MemoryStatus = Literal["active", "archived"]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryRecord:
+    """One stored memory, as SQL holds it.
+
+    Attributes:
+        id: the memory id, unique across the database and equal to its vector index id.
+        namespace: the namespace (agent or user) it belongs to.
+        text: the full text.
+        kind: ``observation``, ``reflection``, ``plan`` or any label the caller uses.
+        importance: in [0, 1].
+        created_at: when it was observed (timezone-aware, UTC).
+        last_accessed_at: when it was last created or returned by recall (timezone-aware, UTC).
+        access_count: how many times recall returned it.
+        status: ``active`` (searchable) or ``archived`` (kept in SQL, out of the vector index).
+        metadata: caller's JSON metadata.
+        superseded_by: id of the reflection that replaced it, if any.
+        version: the namespace version of its last change.
+    """
+
+    id: int
+    namespace: str
+    text: str
+    kind: str
+    importance: float
+    created_at: datetime
+    last_accessed_at: datetime
+    access_count: int
+    status: MemoryStatus
+    metadata: Mapping[str, JSONValue]
+    superseded_by: int | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewMemory:
+    """A memory to add with :meth:`agentmem.MemoryStore.add_many`.
+
+    Attributes:
+        text: the text to remember; must not be blank.
+        importance: in [0, 1]; None lets the store decide.
+        kind: a label such as ``observation``.
+        metadata: JSON-serialisable metadata.
+        created_at: when it was observed; defaults to the store's clock.
+    """
+
+    text: str
+    importance: float | None = None
+    kind: str = "observation"
+    metadata: Mapping[str, JSONValue] = field(default_factory=dict)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A memory found by vector similarity.
+
+    Attributes:
+        memory: the stored memory.
+        relevance: cosine similarity between the query and the memory, in [-1, 1].
+    """
+
+    memory: MemoryRecord
+    relevance: float
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceStats:
+    """What a namespace holds and the state of its vector index.
+
+    Attributes:
+        namespace: the namespace name.
+        model_id: the embedding model its vectors come from.
+        dimensions: vector dimensions.
+        version: the namespace's change counter.
+        active: number of active memories.
+        archived: number of archived memories.
+        by_kind: active and archived memories counted by kind.
+        index_kind: the vector index implementation (``faiss`` or ``exact``).
+        index_size: vectors in the loaded index.
+        index_version: the namespace version the loaded index reflects.
+        sql_bytes: bytes of text and vectors stored in SQL for the namespace.
+    """
+
+    namespace: str
+    model_id: str
+    dimensions: int
+    version: int
+    active: int
+    archived: int
+    by_kind: Mapping[str, int]
+    index_kind: str
+    index_size: int
+    index_version: int
+    sql_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredMemory:
+    """A memory ranked by recall, with the components of its score.
+
+    ``score = w_rel * relevance + w_rec * recency + w_imp * importance`` (see :mod:`agentmem.retrieval`).
+
+    Attributes:
+        memory: the stored memory.
+        score: the combined score it was ranked by.
+        relevance: relevance to the query in the units the score used (cosine, or fused with BM25).
+        recency: exponential decay since last access, in [0, 1].
+        importance: importance in [0, 1].
+    """
+
+    memory: MemoryRecord
+    score: float
+    relevance: float
+    recency: float
+    importance: float
+
+
+@dataclass(frozen=True, slots=True)
+class PromptMemory:
+    """A token-budgeted block of memories, ready to put in a prompt.
+
+    Attributes:
+        text: the rendered block (stable format: timestamp, kind, text, one memory per entry).
+        memories: the memories in the block, best first.
+        tokens: the tokenizer's count of ``text``; never more than ``token_budget``.
+        token_budget: the budget the block was built for.
+        truncated_ids: ids of memories whose text was cut to fit, with a marker.
+    """
+
+    text: str
+    memories: tuple[ScoredMemory, ...]
+    tokens: int
+    token_budget: int
+    truncated_ids: tuple[int, ...] = ()

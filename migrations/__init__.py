@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of agentmem's schema (installed as ``agentmem.migrations``)."""
