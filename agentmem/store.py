@@ -179,9 +179,7 @@ class MemoryStore:
         Raises:
             ConfigError: invalid text, importance, kind, metadata or time.
         """
-        item = NewMemory(
-            text=text, importance=importance, kind=kind, metadata=metadata or {}, created_at=created_at
-        )
+        item = NewMemory(text=text, importance=importance, kind=kind, metadata=metadata or {}, created_at=created_at)
         return self.add_many([item])[0]
 
     def add_many(self, items: Iterable[NewMemory | str]) -> list[MemoryRecord]:
@@ -201,7 +199,7 @@ class MemoryStore:
             hashes, vectors = self._vectors_for([c[0] for c in checked])
             pending = [
                 PendingMemory(text=t, content_hash=h, kind=k, importance=i, created_at=c, metadata=m, vector=v)
-                for (t, k, i, c, m), h, v in zip(checked, hashes, vectors)
+                for (t, k, i, c, m), h, v in zip(checked, hashes, vectors, strict=False)
             ]
             records = self._repository.insert(ns, pending, model_id=ns.model_id)
             ids = np.asarray([r.id for r in records], dtype=np.int64)
@@ -235,12 +233,12 @@ class MemoryStore:
             raise MemoryNotFoundError(memory_id, namespace=self._namespace)
         return found[0]
 
-    def list(self, *, limit: int = 100, offset: int = 0) -> list[MemoryRecord]:
+    def list_memories(self, *, limit: int = 100, offset: int = 0) -> list[MemoryRecord]:
         """Memories in id order (oldest first), ``limit`` at a time from ``offset``."""
         if limit < 0 or offset < 0:
             raise ConfigError("limit and offset must be >= 0")
         ns = self._namespace_row()
-        return [] if ns is None else self._repository.list(ns, limit=limit, offset=offset)
+        return [] if ns is None else self._repository.page(ns, limit=limit, offset=offset)
 
     def search(self, query: str, *, k: int = 10) -> list[SearchHit]:
         """The ``k`` active memories most similar in meaning to ``query``, most similar first.
@@ -260,7 +258,7 @@ class MemoryStore:
             scores, ids = self._replicas.synced(ns).search(vector, k)
         records = self._repository.get_many(ns, [int(i) for i in ids[0]])
         by_id = {r.id: r for r in records}
-        return [SearchHit(by_id[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if int(i) in by_id]
+        return [SearchHit(by_id[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=False) if int(i) in by_id]
 
     def stats(self) -> NamespaceStats:
         """Counts, storage and index state of this namespace."""
@@ -351,10 +349,10 @@ class MemoryStore:
         model_id, dims = self._embedder.model_id, self._embedder.dimensions
         hashes = [content_hash(t) for t in texts]
         known = self._repository.cached_embeddings(model_id, hashes, dims)
-        missing = {h: t for h, t in zip(hashes, texts) if h not in known}
+        missing = {h: t for h, t in zip(hashes, texts, strict=False) if h not in known}
         if missing:
             fresh = self._embed(list(missing.values()))
-            known.update(zip(missing.keys(), fresh))
+            known.update(zip(missing.keys(), list(fresh), strict=False))
         return hashes, np.stack([known[h] for h in hashes]).astype(np.float32, copy=False)
 
 
@@ -364,9 +362,7 @@ def _check_namespace(name: str) -> str:
     return name
 
 
-def _checked(
-    item: NewMemory, *, now: float, position: int
-) -> tuple[str, str, float, float, Mapping[str, JSONValue]]:
+def _checked(item: NewMemory, *, now: float, position: int) -> tuple[str, str, float, float, Mapping[str, JSONValue]]:
     where = f"memory #{position}"
     if not isinstance(item.text, str) or not item.text.strip():
         raise ConfigError(f"{where}: text must be a non-blank string")

@@ -13,7 +13,16 @@ PACKAGE = Path(agentmem.__file__).parent
 HEAVY = {"torch", "faiss", "sentence_transformers"}
 # Pure logic: numbers and text in, numbers and text out. No storage, no models, no CLI.
 PURE_MODULES = ["types.py", "retrieval.py", "prompt.py", "errors.py"]
-FORBIDDEN_IN_PURE = {"sqlalchemy", "faiss", "torch", "sentence_transformers", "click", "typer", "rich", "alembic"}
+FORBIDDEN_IN_PURE = {
+    "sqlalchemy",
+    "faiss",
+    "torch",
+    "sentence_transformers",
+    "click",
+    "typer",
+    "rich",
+    "alembic",
+}
 
 
 def test_public_api_is_sorted_and_importable() -> None:
@@ -23,7 +32,7 @@ def test_public_api_is_sorted_and_importable() -> None:
 
 
 def test_import_agentmem_loads_no_torch_faiss_or_sentence_transformers() -> None:
-    code = "import sys, agentmem; print(sorted({m.split('.')[0] for m in sys.modules} & %r))" % HEAVY
+    code = f"import sys, agentmem; print(sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY!r}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -83,7 +83,5 @@ def schema_differences(engine: Engine) -> list[Any]:
     from agentmem.db.models import metadata
 
     with engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"version_table": VERSION_TABLE, "compare_type": True}
-        )
+        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": True})
         return list(compare_metadata(context, metadata))

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from agentmem.db.engine import WRITE_OPTION
 from agentmem.db.models import embedding_cache, memories, memory_sources, namespaces, tombstones
@@ -109,11 +110,15 @@ class Repository:
         with self._write() as conn:
             version = self._bump(conn, ns.id)
             params = [p.row_values(namespace_id=ns.id, version=version) for p in pending]
-            ids = conn.execute(
-                insert(memories).returning(memories.c.id, sort_by_parameter_order=True), params
-            ).scalars().all()
+            ids = (
+                conn.execute(insert(memories).returning(memories.c.id, sort_by_parameter_order=True), params)
+                .scalars()
+                .all()
+            )
             self._cache_put(conn, model_id, {p.content_hash: p.vector for p in pending})
-        return [p.record(memory_id=int(i), namespace=ns.name, version=version) for i, p in zip(ids, pending)]
+        return [
+            p.record(memory_id=int(i), namespace=ns.name, version=version) for i, p in zip(ids, pending, strict=False)
+        ]
 
     def get_many(self, ns: NamespaceRow, ids: Sequence[int]) -> list[MemoryRecord]:
         """The memories with these ids in this namespace, in the order asked (missing ids left out)."""
@@ -126,7 +131,7 @@ class Repository:
         by_id = {int(r.id): record_from_row(r, namespace=ns.name) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    def list(self, ns: NamespaceRow, *, limit: int, offset: int = 0) -> list[MemoryRecord]:
+    def page(self, ns: NamespaceRow, *, limit: int, offset: int = 0) -> list[MemoryRecord]:
         with self._read() as conn:
             rows = conn.execute(
                 select(*_RECORD_COLUMNS)
@@ -180,7 +185,7 @@ class Repository:
                 .where(memories.c.namespace_id == ns.id, memories.c.status == "active")
                 .order_by(memories.c.id)
             ).all()
-        return self._stack(rows, ns.dimensions) + (version,)
+        return (*self._stack(rows, ns.dimensions), version)
 
     def changes_since(self, ns: NamespaceRow, version: int) -> Changes:
         """Changes after ``version``: vectors to add or replace and ids to remove."""
@@ -194,18 +199,22 @@ class Repository:
                     memories.c.namespace_id == ns.id, memories.c.version > version
                 )
             ).all()
-            gone = conn.execute(
-                select(tombstones.c.memory_id).where(
-                    tombstones.c.namespace_id == ns.id, tombstones.c.version > version
+            gone = (
+                conn.execute(
+                    select(tombstones.c.memory_id).where(
+                        tombstones.c.namespace_id == ns.id, tombstones.c.version > version
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         active = [r for r in rows if r.status == "active"]
         ids, vectors = self._stack(active, ns.dimensions)
         removed = [int(r.id) for r in rows if r.status != "active"] + [int(i) for i in gone]
         return Changes(ids, vectors, np.asarray(removed, dtype=np.int64), current)
 
     @staticmethod
-    def _stack(rows: Sequence[Row[Any]], dimensions: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    def _stack(rows: Sequence[Any], dimensions: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
         ids = np.fromiter((int(r.id) for r in rows), dtype=np.int64, count=len(rows))
         vectors = np.empty((len(rows), dimensions), dtype=np.float32)
         for i, r in enumerate(rows):
@@ -214,7 +223,9 @@ class Repository:
 
     # -- embedding cache --------------------------------------------------------------------------
 
-    def cached_embeddings(self, model_id: str, hashes: Sequence[str], dimensions: int) -> dict[str, NDArray[np.float32]]:
+    def cached_embeddings(
+        self, model_id: str, hashes: Sequence[str], dimensions: int
+    ) -> dict[str, NDArray[np.float32]]:
         """Cached vectors of these content hashes for this model."""
         found: dict[str, NDArray[np.float32]] = {}
         unique = list(dict.fromkeys(hashes))
@@ -233,15 +244,12 @@ class Repository:
     def _cache_put(conn: Connection, model_id: str, vectors: dict[str, NDArray[np.float32]]) -> None:
         if not vectors:
             return
-        rows = [
-            {"model_id": model_id, "content_hash": h, "embedding": vector_to_blob(v)} for h, v in vectors.items()
-        ]
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as insert_ignoring
-        else:
-            from sqlalchemy.dialects.sqlite import insert as insert_ignoring
+        rows = [{"model_id": model_id, "content_hash": h, "embedding": vector_to_blob(v)} for h, v in vectors.items()]
         # Another writer may have cached the same text meanwhile: the first vector wins, they are equal.
-        conn.execute(insert_ignoring(embedding_cache).on_conflict_do_nothing(), rows)
+        if conn.dialect.name == "postgresql":
+            conn.execute(postgresql.insert(embedding_cache).on_conflict_do_nothing(), rows)
+        else:
+            conn.execute(sqlite.insert(embedding_cache).on_conflict_do_nothing(), rows)
 
     # -- statistics -------------------------------------------------------------------------------
 

@@ -79,9 +79,7 @@ def ensure_texts(texts: Sequence[str]) -> list[str]:
         ConfigError: ``texts`` is a string or not a sequence, or an item is not a string.
     """
     if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
-        raise ConfigError(
-            f"embed() takes a sequence of str, got {type(texts).__name__}: wrap a single text in a list"
-        )
+        raise ConfigError(f"embed() takes a sequence of str, got {type(texts).__name__}: wrap a single text in a list")
     items = list(texts)
     for position, item in enumerate(items):
         if not isinstance(item, str):

@@ -83,13 +83,14 @@ class ExactIndex:
             return
         rows = self._rows_of(id_array)
         present = rows >= 0
-        self._matrix[rows[present]] = matrix[present]
-        new_ids = id_array[~present]
-        start, stop = self._size, self._size + len(new_ids)
+        if present.any():
+            self._matrix[rows[present]] = matrix[present]
+            id_array, matrix = id_array[~present], matrix[~present]
+        start, stop = self._size, self._size + len(id_array)
         self._reserve(stop)
-        self._matrix[start:stop] = matrix[~present]
-        self._ids[start:stop] = new_ids
-        self._rows.update(zip(new_ids.tolist(), range(start, stop), strict=True))
+        self._matrix[start:stop] = matrix
+        self._ids[start:stop] = id_array
+        self._rows.update(zip(id_array.tolist(), range(start, stop), strict=True))
         self._size = stop
 
     def remove(self, ids: NDArray[np.int64]) -> int:
@@ -168,10 +169,7 @@ class ExactIndex:
     def memory_bytes(self) -> int:
         """Approximate resident bytes: the matrix and id array at capacity, plus the id → row dict."""
         return int(
-            self._matrix.nbytes
-            + self._ids.nbytes
-            + sys.getsizeof(self._rows)
-            + _BYTES_PER_DICT_ENTRY * len(self._rows)
+            self._matrix.nbytes + self._ids.nbytes + sys.getsizeof(self._rows) + _BYTES_PER_DICT_ENTRY * len(self._rows)
         )
 
     def save(self, path: Path) -> None:
@@ -205,12 +203,14 @@ class ExactIndex:
         if len(payload) != id_bytes + n * d * _VECTOR_DTYPE.itemsize:
             reason = f"payload length {len(payload)} does not fit {n} vectors of {d}-d"
             raise IndexCorruptError(str(source), reason)
+        # One copy each, out of the read-only payload; filled in directly, as upsert would copy again.
         ids = np.frombuffer(payload, dtype=_ID_DTYPE, count=n).astype(np.int64)
         matrix = np.frombuffer(payload, dtype=_VECTOR_DTYPE, offset=id_bytes).astype(np.float32)
         if n and (int(ids.min()) < 0 or len(np.unique(ids)) != n):
             raise IndexCorruptError(str(source), "payload ids are negative or repeated")
         index = cls(d)
-        index.upsert(ids, matrix.reshape(n, d))
+        index._ids, index._matrix, index._size = ids, matrix.reshape(n, d), n
+        index._rows = dict(zip(ids.tolist(), range(n), strict=True))
         index.version = header.version
         return index
 

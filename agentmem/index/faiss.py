@@ -160,9 +160,7 @@ class FaissIndex:
     def save(self, path: Path) -> None:
         """Write the index atomically, as ``faiss.serialize_index`` bytes. See :meth:`VectorIndex.save`."""
         payload = _faiss().serialize_index(self._index)
-        header = IndexHeader(
-            kind=self.kind, dimensions=self._dimensions, version=self.version, count=len(self)
-        )
+        header = IndexHeader(kind=self.kind, dimensions=self._dimensions, version=self.version, count=len(self))
         write_index_file(Path(path), header, memoryview(payload))
 
     @classmethod

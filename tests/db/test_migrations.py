@@ -27,7 +27,12 @@ def test_upgrade_from_empty_matches_the_models(engine_url: str) -> None:
     assert current_revision(engine) == head_revision()
     assert schema_differences(engine) == []
     tables = set(inspect(engine).get_table_names())
-    assert {"agentmem_namespaces", "agentmem_memories", "agentmem_memory_sources", "agentmem_embedding_cache"} <= tables
+    assert {
+        "agentmem_namespaces",
+        "agentmem_memories",
+        "agentmem_memory_sources",
+        "agentmem_embedding_cache",
+    } <= tables
     ensure_schema(engine, "apply")  # idempotent
     engine.dispose()
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
@@ -19,12 +22,11 @@ D = 16
 
 def unit(rows: int, dimensions: int = D, *, seed: int = 0) -> NDArray[np.float32]:
     vectors = np.random.default_rng(seed).standard_normal((rows, dimensions)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
 
 
-def brute_force(
-    vectors: NDArray[np.float32], ids: NDArray[np.int64], query: NDArray[np.float32]
-) -> NDArray[np.int64]:
+def brute_force(vectors: NDArray[np.float32], ids: NDArray[np.int64], query: NDArray[np.float32]) -> NDArray[np.int64]:
     """Ids sorted by descending inner product, computed the slow obvious way."""
     scores = [float(np.dot(v.astype(np.float64), query.astype(np.float64))) for v in vectors]
     return np.array([ids[i] for i in sorted(range(len(ids)), key=lambda i: -scores[i])], dtype=np.int64)
@@ -178,10 +180,24 @@ def test_vectors_of_an_absent_id_is_a_config_error(filled: VectorIndex) -> None:
     assert filled.vectors(np.array([], dtype=np.int64)).shape == (0, D)
 
 
+@pytest.mark.parametrize("size", [10, 1000])  # FAISS checks presence differently for small batches
+def test_absent_ids_are_told_apart_from_present_ones(index: VectorIndex, size: int) -> None:
+    index.upsert(np.arange(size, dtype=np.int64), unit(size))
+    assert index.remove(np.array([size + 1, -5], dtype=np.int64)) == 0
+    assert len(index) == size
+    with pytest.raises(ConfigError, match=str(size + 7)):
+        index.vectors(np.array([3, size + 7], dtype=np.int64))
+    assert index.remove(np.array([3, size + 1], dtype=np.int64)) == 1
+    assert len(index) == size - 1
+
+
 def test_memory_bytes_grows_with_the_vectors(index: VectorIndex) -> None:
     empty = index.memory_bytes()
     index.upsert(np.arange(1000, dtype=np.int64), unit(1000))
-    assert index.memory_bytes() >= empty + 1000 * D * 4
+    full = index.memory_bytes()
+    assert full >= empty + 1000 * D * 4
+    index.remove(np.arange(990, dtype=np.int64))
+    assert index.memory_bytes() < full / 4  # memory is given back, not kept for ever
 
 
 def test_save_and_load_round_trip(filled: VectorIndex, tmp_path: Path) -> None:
@@ -262,7 +278,8 @@ def test_faiss_and_exact_agree_on_the_same_history() -> None:
     np.testing.assert_allclose(faiss_scores, exact_scores, atol=1e-5)
     allowed = ids[::3]
     np.testing.assert_array_equal(
-        faiss_index.search(queries, 10, allowed=allowed)[1], exact_index.search(queries, 10, allowed=allowed)[1]
+        faiss_index.search(queries, 10, allowed=allowed)[1],
+        exact_index.search(queries, 10, allowed=allowed)[1],
     )
 
 
@@ -276,3 +293,60 @@ def test_importing_the_index_package_does_not_import_faiss() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+class IndexAgainstADict(RuleBasedStateMachine):
+    """Random upsert/remove/search sequences checked against a dict and a brute-force search."""
+
+    kind = "exact"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index = create_index(self.kind, D)
+        self.model: dict[int, NDArray[np.float32]] = {}
+
+    @rule(ids=st.sets(st.integers(0, 40), max_size=8), seed=st.integers(0, 1000))
+    def upsert(self, ids: set[int], seed: int) -> None:
+        id_array = np.array(sorted(ids), dtype=np.int64)
+        # A vector per (seed, id): no two ids ever share a vector, so the expected order has no ties.
+        vectors = np.array([unit(1, seed=seed * 1000 + i)[0] for i in sorted(ids)]).reshape(-1, D)
+        self.index.upsert(id_array, vectors)
+        self.model.update(zip(id_array.tolist(), vectors, strict=True))
+
+    @rule(ids=st.lists(st.integers(-2, 45), max_size=8))
+    def remove(self, ids: list[int]) -> None:
+        expected = len(set(ids) & self.model.keys())
+        assert self.index.remove(np.array(ids, dtype=np.int64)) == expected
+        for key in ids:
+            self.model.pop(key, None)
+
+    @rule(
+        k=st.integers(1, 50),
+        allowed=st.none() | st.lists(st.integers(0, 45), max_size=10),
+        seed=st.integers(),
+    )
+    def search(self, k: int, allowed: list[int] | None, seed: int) -> None:
+        query = unit(1, seed=seed % 2**32)[0]
+        candidates = sorted(self.model if allowed is None else set(allowed) & self.model.keys())
+        vectors = np.array([self.model[i] for i in candidates], dtype=np.float32).reshape(-1, D)
+        expected = brute_force(vectors, np.array(candidates, dtype=np.int64), query)[:k]
+        given = None if allowed is None else np.array(allowed, dtype=np.int64)
+        scores, ids = self.index.search(query, k, allowed=given)
+        np.testing.assert_array_equal(ids[0], expected)
+        np.testing.assert_allclose(scores[0], [float(self.model[i] @ query) for i in expected], atol=1e-5)
+
+    @invariant()
+    def same_ids(self) -> None:
+        assert len(self.index) == len(self.model)
+        assert self.index.ids().tolist() == sorted(self.model)
+
+
+class FaissAgainstADict(IndexAgainstADict):
+    kind = "faiss"
+
+
+TestExactAgainstADict = IndexAgainstADict.TestCase
+TestFaissAgainstADict = FaissAgainstADict.TestCase
+TestExactAgainstADict.settings = TestFaissAgainstADict.settings = settings(
+    max_examples=40, stateful_step_count=25, deadline=None
+)

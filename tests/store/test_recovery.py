@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from agentmem import MemoryStore
-
 from tests.support import CountingEmbedder
 
 WRITER = textwrap.dedent(
@@ -63,9 +62,10 @@ def test_a_lost_or_damaged_index_is_rebuilt_from_sql_without_embedding(
     else:
         index_file.write_bytes(index_file.read_bytes()[:-100])
     embedder = CountingEmbedder()
-    with caplog.at_level(logging.WARNING, logger="agentmem"), MemoryStore.open(
-        db_url, namespace="crash", embedder=embedder, index_dir=tmp_path
-    ) as store:
+    with (
+        caplog.at_level(logging.WARNING, logger="agentmem"),
+        MemoryStore.open(db_url, namespace="crash", embedder=embedder, index_dir=tmp_path) as store,
+    ):
         stats = store.stats()
         assert (stats.active, stats.index_size) == (80, 80)
         assert embedder.embedded == 0

@@ -15,7 +15,6 @@ from agentmem import (
     MemoryStore,
     NewMemory,
 )
-
 from tests.support import CountingEmbedder
 
 T0 = datetime(2024, 5, 8, 13, 56, tzinfo=timezone.utc)
@@ -24,7 +23,12 @@ T0 = datetime(2024, 5, 8, 13, 56, tzinfo=timezone.utc)
 @pytest.fixture
 def store(db_url: str, tmp_path: Path, embedder: CountingEmbedder, index_kind: str) -> MemoryStore:
     s = MemoryStore.open(
-        db_url, namespace="alice", embedder=embedder, index=index_kind, index_dir=tmp_path / "idx", clock=lambda: T0
+        db_url,
+        namespace="alice",
+        embedder=embedder,
+        index=index_kind,
+        index_dir=tmp_path / "idx",
+        clock=lambda: T0,
     )
     yield s
     s.close()
@@ -32,11 +36,19 @@ def store(db_url: str, tmp_path: Path, embedder: CountingEmbedder, index_kind: s
 
 def test_add_then_get_returns_what_was_stored(store: MemoryStore) -> None:
     added = store.add(
-        "Alice's flight leaves at 09:40", importance=0.9, kind="plan", metadata={"trip": "lisbon", "n": [1, 2]}
+        "Alice's flight leaves at 09:40",
+        importance=0.9,
+        kind="plan",
+        metadata={"trip": "lisbon", "n": [1, 2]},
     )
     got = store.get(added.id)
     assert got == added
-    assert (got.text, got.kind, got.importance, got.namespace) == ("Alice's flight leaves at 09:40", "plan", 0.9, "alice")
+    assert (got.text, got.kind, got.importance, got.namespace) == (
+        "Alice's flight leaves at 09:40",
+        "plan",
+        0.9,
+        "alice",
+    )
     assert got.metadata == {"trip": "lisbon", "n": [1, 2]}
     assert got.created_at == T0 and got.last_accessed_at == T0 and got.created_at.tzinfo is not None
     assert (got.status, got.access_count, got.superseded_by) == ("active", 0, None)
@@ -113,7 +125,7 @@ def test_bad_input_is_refused_and_stores_nothing(store: MemoryStore, kwargs: dic
         store.add(text, **kwargs)
     with pytest.raises(ConfigError):
         store.add_many(["valid", NewMemory(text, **kwargs)])
-    assert [m.text for m in store.list()] == ["already here"]
+    assert [m.text for m in store.list_memories()] == ["already here"]
 
 
 def test_search_rejects_bad_queries(store: MemoryStore) -> None:

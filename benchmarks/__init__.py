@@ -1,0 +1,1 @@
+"""agentmem's benchmark harness: each suite writes benchmarks/results/<suite>.json."""

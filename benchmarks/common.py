@@ -1,0 +1,120 @@
+"""What every benchmark suite shares: result files with parameters, versions and machine facts; data paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+LOCOMO = ROOT.parent / "shared" / "data" / "locomo10.json"
+PACKAGES = (
+    "agentmem",
+    "numpy",
+    "faiss-cpu",
+    "torch",
+    "sentence-transformers",
+    "sqlalchemy",
+    "langchain-classic",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One measured number, with what it measures and under which parameters."""
+
+    name: str
+    value: float
+    unit: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def versions() -> dict[str, str]:
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def write_results(suite: str, figures: Sequence[Figure], *, parameters: dict[str, Any], quick: bool) -> Path:
+    """Write ``benchmarks/results/<suite>[-quick].json`` and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{suite}{'-quick' if quick else ''}.json"
+    payload = {
+        "suite": suite,
+        "quick": quick,
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "parameters": parameters,
+        "figures": [asdict(f) for f in figures],
+        "versions": versions(),
+        "machine": machine(),
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    """Seconds one call of ``fn`` takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def locomo_turns(path: Path = LOCOMO) -> list[dict[str, Any]]:
+    """Every LoCoMo turn as {sample_id, dia_id, speaker, text, session, when}, in conversation order."""
+    samples = json.loads(path.read_text())
+    turns = []
+    for sample in samples:
+        conversation = sample["conversation"]
+        sessions = sorted(
+            (int(k.split("_")[1]) for k in conversation if k.startswith("session_") and k.count("_") == 1),
+        )
+        for n in sessions:
+            when = datetime.strptime(conversation[f"session_{n}_date_time"], "%I:%M %p on %d %B, %Y")
+            for turn in conversation[f"session_{n}"]:
+                text = turn["text"]
+                if turn.get("blip_caption"):
+                    text = f"{text} [shares an image: {turn['blip_caption']}]"
+                turns.append(
+                    {
+                        "sample_id": sample["sample_id"],
+                        "dia_id": turn["dia_id"],
+                        "speaker": turn["speaker"],
+                        "text": text,
+                        "session": n,
+                        "when": when.replace(tzinfo=timezone.utc),
+                    }
+                )
+    return turns
