@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
@@ -70,51 +71,33 @@ def assemble(
     if token_budget == 0 or not ranked or tokenizer.count(header) > token_budget:
         return PromptMemory(text="", memories=(), tokens=0, token_budget=token_budget)
 
-    lines: list[str] = []
-    chosen: list[int] = []
-    seen_texts: set[str] = set()
-    truncated_id: int | None = None
-    used = 0
-    for i, sm in enumerate(ranked):
-        # Appending a line always adds tokens, so a full block cannot take anything more.
-        if used >= token_budget:
-            break
-        body = _one_line(sm.memory.text)
-        if body in seen_texts or _near_duplicate(unit, i, chosen, dedupe_threshold):
-            continue
-        line = render_line(sm.memory)
-        # Counted on the whole block, not added up per line: tokenizers may merge across line breaks.
-        tokens = tokenizer.count(_block(header, [*lines, line]))
-        if tokens > token_budget:
-            if chosen:
-                continue
-            cut = _truncated_line(sm.memory, header=header, token_budget=token_budget, tokenizer=tokenizer)
-            if cut is None:
-                continue
-            line, tokens = cut
-            truncated_id = sm.memory.id
-        lines.append(line)
-        chosen.append(i)
-        seen_texts.add(body)
-        used = tokens
-
-    # Every accepted block was counted whole, so this holds; it is checked again on the exact final text
-    # because the budget is a promise to the caller, and a tokenizer plugged in may not be deterministic.
-    text = _block(header, lines) if lines else ""
+    options = _Options(header, token_budget, tokenizer, unit, dedupe_threshold)
+    # Fast path: count each line once and add the counts up, which is exact for tokenizers that never
+    # merge across a line break (word pieces, whitespace words). Counting the whole block for every
+    # candidate instead costs O(candidates x budget): about 150 ms for 50 memories in 2,000 tokens.
+    selection = _select(ranked, options, exact=False)
+    text = _block(header, selection.lines) if selection.lines else ""
     tokens = tokenizer.count(text)
-    while tokens > token_budget:
-        lines.pop()
-        chosen.pop()
-        text = _block(header, lines) if lines else ""
+    if tokens > token_budget:
+        # The counts did not add up: redo the walk, counting every candidate block whole.
+        selection = _select(ranked, options, exact=True)
+        text = _block(header, selection.lines) if selection.lines else ""
         tokens = tokenizer.count(text)
-    memories = tuple(ranked[i] for i in chosen)
-    kept_ids = {sm.memory.id for sm in memories}
+    # The exact walk already counted this very text; the budget is a promise to the caller, so it is
+    # enforced on the final text even for a plugged-in tokenizer that is not deterministic.
+    while tokens > token_budget:
+        selection.lines.pop()
+        selection.chosen.pop()
+        text = _block(header, selection.lines) if selection.lines else ""
+        tokens = tokenizer.count(text)
+    memories = tuple(ranked[i] for i in selection.chosen)
+    cut = selection.truncated
     return PromptMemory(
         text=text,
         memories=memories,
         tokens=tokens,
         token_budget=token_budget,
-        truncated_ids=(truncated_id,) if truncated_id is not None and truncated_id in kept_ids else (),
+        truncated_ids=(ranked[cut].memory.id,) if cut is not None and cut in selection.chosen else (),
     )
 
 
@@ -132,6 +115,60 @@ def render_line(memory: MemoryRecord) -> str:
         The line, without a trailing newline.
     """
     return f"{_line_prefix(memory)}{_one_line(memory.text)}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    header: str
+    token_budget: int
+    tokenizer: Tokenizer
+    unit: NDArray[np.float64] | None
+    dedupe_threshold: float
+
+
+@dataclass(slots=True)
+class _Selection:
+    lines: list[str] = field(default_factory=list)
+    chosen: list[int] = field(default_factory=list)  # positions in ranked, one per line
+    truncated: int | None = None  # position of the memory whose text was cut
+
+
+def _select(ranked: Sequence[ScoredMemory], options: _Options, *, exact: bool) -> _Selection:
+    """Walk the ranked memories best first and choose the lines of the block.
+
+    With ``exact`` every candidate block is counted whole; otherwise the first line is counted with the
+    header, and each later line alone and added to the block's count, which is exact only for tokenizers
+    that do not merge across a line break.
+    """
+    header, budget, tokenizer = options.header, options.token_budget, options.tokenizer
+    selection = _Selection()
+    seen_texts: set[str] = set()
+    used = tokenizer.count(header)
+    for i, sm in enumerate(ranked):
+        # Appending a line always adds tokens, so a full block cannot take anything more.
+        if selection.lines and used >= budget:
+            break
+        body = _one_line(sm.memory.text)
+        if body in seen_texts or _near_duplicate(options.unit, i, selection.chosen, options.dedupe_threshold):
+            continue
+        line = render_line(sm.memory)
+        if exact or not selection.lines:
+            tokens = tokenizer.count(_block(header, [*selection.lines, line]))
+        else:
+            tokens = used + tokenizer.count(f"\n{line}")
+        if tokens > budget:
+            if selection.chosen:
+                continue
+            cut = _truncated_line(sm.memory, header=header, token_budget=budget, tokenizer=tokenizer)
+            if cut is None:
+                continue
+            line, tokens = cut
+            selection.truncated = i
+        selection.lines.append(line)
+        selection.chosen.append(i)
+        seen_texts.add(body)
+        used = tokens
+    return selection
 
 
 def _line_prefix(memory: MemoryRecord) -> str:
@@ -164,6 +201,10 @@ def _truncated_line(
         cut = tokenizer.truncate(body, room).rstrip()
         if not cut:
             return None
+        if cut == body:
+            # The whole text fits alone but not in the line: cut for real, or the marker would lie.
+            room -= 1
+            continue
         line = f"{prefix}{cut}{TRUNCATION_MARKER}"
         tokens = tokenizer.count(_block(header, [line]))
         if tokens <= token_budget:
@@ -178,9 +219,7 @@ def _unit_rows(vectors: NDArray[np.float32] | None, rows: int) -> NDArray[np.flo
         return None
     array = np.asarray(vectors, dtype=np.float64)
     if array.ndim != 2 or array.shape[0] != rows:
-        raise ConfigError(
-            f"vectors must have shape (len(ranked), dimensions) = ({rows}, d), got {array.shape}"
-        )
+        raise ConfigError(f"vectors must have shape (len(ranked), dimensions) = ({rows}, d), got {array.shape}")
     norms = np.linalg.norm(array, axis=1, keepdims=True)
     # A zero vector has no direction: leave it zero, so it is nobody's near-duplicate.
     return array / np.where(norms == 0.0, 1.0, norms)

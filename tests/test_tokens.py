@@ -1,4 +1,4 @@
-"""Token counting and cutting: the whitespace fake, the bundled word-piece tokenizer, and the loop-down path."""
+"""Token counting and cutting: the whitespace fake, the bundled word-piece tokenizer, the loop-down path."""
 
 from __future__ import annotations
 
@@ -125,11 +125,11 @@ def test_hugging_face_truncate_returns_a_fitting_prefix(text: str, max_tokens: i
 
 
 def test_truncate_loops_down_when_a_cut_tokenizes_differently(tmp_path: Path) -> None:
-    """A byte-level BPE gives all bytes of an emoji the same offsets: cutting after one of them keeps them all."""
-    from tokenizers.implementations import ByteLevelBPETokenizer
+    """A byte-level BPE gives every byte of an emoji the same offsets: a cut after one keeps them all."""
+    from tokenizers.implementations.byte_level_bpe import ByteLevelBPETokenizer
 
     trained = ByteLevelBPETokenizer()
-    trained.train_from_iterator(["party time " * 50], vocab_size=300, min_frequency=1, show_progress=False)
+    trained.train_from_iterator(iter(["party time " * 50]), vocab_size=300, min_frequency=1, show_progress=False)
     path = tmp_path / "tokenizer.json"
     trained.save(str(path))
     tokenizer = HuggingFaceTokenizer(path)
@@ -150,7 +150,7 @@ def test_missing_or_invalid_tokenizer_file_is_a_config_error(tmp_path: Path) -> 
         missing.count("hello")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(ConfigError, match="not a valid tokenizer.json"):
+    with pytest.raises(ConfigError, match=r"not a valid tokenizer\.json"):
         HuggingFaceTokenizer(bad).truncate("hello", 1)
 
 
