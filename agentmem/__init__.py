@@ -18,15 +18,29 @@ from agentmem.errors import (
     SchemaOutOfDateError,
 )
 from agentmem.store import MemoryStore
-from agentmem.types import MemoryRecord, NamespaceStats, NewMemory, PromptMemory, ScoredMemory, SearchHit
+from agentmem.config import RecallConfig
+from agentmem.retrieval import Scoring
+from agentmem.tokens import Tokenizer
+from agentmem.types import (
+    ExportedMemory,
+    MemoryFilter,
+    MemoryRecord,
+    NamespaceStats,
+    NewMemory,
+    PromptMemory,
+    ScoredMemory,
+    SearchHit,
+)
 
 __all__ = [
     "AgentMemError",
     "ConfigError",
     "Embedder",
     "EmbedderMismatchError",
+    "ExportedMemory",
     "HashingEmbedder",
     "IndexCorruptError",
+    "MemoryFilter",
     "MemoryNotFoundError",
     "MemoryRecord",
     "MemoryStore",
@@ -34,11 +48,14 @@ __all__ = [
     "NamespaceStats",
     "NewMemory",
     "PromptMemory",
+    "RecallConfig",
     "SchemaError",
     "SchemaOutOfDateError",
     "ScoredMemory",
+    "Scoring",
     "SearchHit",
     "SentenceTransformerEmbedder",
+    "Tokenizer",
 ]
 
 __version__ = "0.1.0"

@@ -1,47 +1,72 @@
-"""Per-namespace vector index replicas, kept in step with SQL by the namespace version.
+"""Per-namespace replicas (vector index + scoring attributes), kept in step with SQL by version.
 
-SQL is the truth; an index is a cache of the active memories' vectors that records the version it
-reflects. Loading one replays the changes newer than that version, and an index file that is missing,
-unreadable or from another state is rebuilt from the vector blobs in SQL, never by re-embedding.
+SQL is the truth; a replica is a cache of the active memories' vectors, last-access times and
+importances that records the namespace version it reflects. Loading one replays the changes newer than
+that version, and an index file that is missing, unreadable or from another state is rebuilt from the
+vector blobs in SQL, never by re-embedding. Loaded replicas share a memory budget: the least recently
+used are checkpointed to their files and dropped, and reload from them when needed again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.db.repository import Repository
+from agentmem.attributes import MemoryAttributes
 from agentmem.db.rows import NamespaceRow
+from agentmem.db.snapshots import SnapshotReader
 from agentmem.errors import IndexCorruptError
 from agentmem.index import VectorIndex, create_index, load_index
 
-__all__ = ["IndexReplicas"]
+__all__ = ["IndexReplicas", "Replica"]
 
 logger = logging.getLogger("agentmem")
 
-# A replica is saved once this many changes piled up since its last save, or a tenth of its size if
+# A replica is saved once this many versions piled up since its last save, or a tenth of its size if
 # larger: saving costs about as much as the index is big, so larger indexes are saved less often.
 MIN_CHANGES_BEFORE_CHECKPOINT = 1_000
 
 
+@dataclass(slots=True)
+class Replica:
+    """A namespace's vector index and the scoring attributes of the same memories."""
+
+    index: VectorIndex
+    attributes: MemoryAttributes
+
+    @property
+    def version(self) -> int:
+        return self.index.version
+
+    def memory_bytes(self) -> int:
+        return self.index.memory_bytes() + self.attributes.nbytes()
+
+
 class IndexReplicas:
-    """The loaded vector index of each namespace, and the files they are checkpointed to.
+    """The loaded replica of each namespace, and the files their indexes are checkpointed to.
 
     Args:
-        repository: SQL access, to rebuild and replay from.
+        snapshots: SQL reads to rebuild and replay from.
         index_dir: folder of the index files.
-        kind: the index implementation (``faiss`` or ``exact``).
+        kind: the index implementation (``faiss``, ``exact``, ``hnsw``, ``ivf``, ``sq8``).
+        memory_budget: bytes that loaded replicas may hold together (None: no limit). The replica in use
+            is never evicted, so one namespace larger than the budget still works.
     """
 
-    def __init__(self, *, repository: Repository, index_dir: Path, kind: str) -> None:
-        self._repository = repository
+    def __init__(
+        self, *, snapshots: SnapshotReader, index_dir: Path, kind: str, memory_budget: int | None = None
+    ) -> None:
+        self._snapshots = snapshots
         self._dir = index_dir
         self._kind = kind
-        self._loaded: dict[int, VectorIndex] = {}
+        self._budget = memory_budget
+        self._loaded: OrderedDict[int, Replica] = OrderedDict()
         self._saved_version: dict[int, int] = {}
         self._lock = threading.RLock()
 
@@ -50,72 +75,110 @@ class IndexReplicas:
         return self._kind
 
     def path(self, ns: NamespaceRow) -> Path:
-        return self._dir / f"ns-{ns.id}.{self._kind}.idx"
+        return self._path(ns.id)
 
-    def loaded(self, ns: NamespaceRow) -> VectorIndex | None:
-        """The replica if it is in memory, without loading or syncing it."""
-        return self._loaded.get(ns.id)
+    def _path(self, ns_id: int) -> Path:
+        return self._dir / f"ns-{ns_id}.{self._kind}.idx"
 
-    def synced(self, ns: NamespaceRow) -> VectorIndex:
-        """The namespace's index, loaded if needed and brought up to the version SQL is at."""
+    def memory_bytes(self) -> int:
+        """Bytes held by the loaded replicas (estimate)."""
         with self._lock:
-            index = self._loaded.get(ns.id)
-            if index is None:
-                index = self._load(ns)
-                self._loaded[ns.id] = index
-            if self._repository.namespace_version(ns.id) != index.version:
-                self._replay(ns, index)
-            return index
+            return sum(r.memory_bytes() for r in self._loaded.values())
+
+    def loaded_count(self) -> int:
+        return len(self._loaded)
+
+    def synced(self, ns: NamespaceRow) -> Replica:
+        """The namespace's replica, loaded if needed and brought up to the version SQL is at."""
+        with self._lock:
+            replica = self._loaded.get(ns.id)
+            if replica is None:
+                replica = self._load(ns)
+                self._loaded[ns.id] = replica
+            self._loaded.move_to_end(ns.id)
+            if self._snapshots.version(ns) != replica.version:
+                self._replay(ns, replica)
+            self._enforce_budget(keep=ns.id)
+            return replica
 
     def applied(
         self,
         ns: NamespaceRow,
         *,
         version: int,
-        upsert: tuple[NDArray[np.int64], NDArray[np.float32]] | None = None,
+        upsert: tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float64], NDArray[np.float32]] | None = None,
         remove: NDArray[np.int64] | None = None,
+        touched: tuple[NDArray[np.int64], float] | None = None,
     ) -> None:
         """Apply a change just committed to SQL at ``version`` to the loaded replica, if any.
+
+        Args:
+            upsert: ids, vectors, last-access times and importances of new memories.
+            remove: ids that left the active set.
+            touched: ids returned by recall, and the access time recorded for them.
 
         A replica that missed changes from other processes (its version is not ``version - 1``) is
         brought up to date from SQL instead, which includes this change.
         """
         with self._lock:
-            index = self._loaded.get(ns.id)
-            if index is None:
+            replica = self._loaded.get(ns.id)
+            if replica is None:
                 return
-            if index.version != version - 1:
-                self._replay(ns, index)
+            if replica.version != version - 1:
+                self._replay(ns, replica)
                 return
             if remove is not None and len(remove):
-                index.remove(remove)
+                replica.index.remove(remove)
+                replica.attributes.remove(remove)
             if upsert is not None and len(upsert[0]):
-                index.upsert(*upsert)
-            index.version = version
-            self._checkpoint_if_due(ns, index)
+                ids, vectors, last_accessed, importance = upsert
+                replica.index.upsert(ids, vectors)
+                replica.attributes.upsert(ids, last_accessed, importance)
+            if touched is not None:
+                replica.attributes.touch(*touched)
+            replica.index.version = version
+            self._checkpoint_if_due(ns.id, replica)
 
-    def rebuild(self, ns: NamespaceRow) -> VectorIndex:
+    def rebuild(self, ns: NamespaceRow) -> Replica:
         """Drop the replica and rebuild it from SQL's vector blobs, then save it."""
         with self._lock:
-            index = self._build(ns)
-            self._loaded[ns.id] = index
-            self._save(ns, index)
-            return index
+            replica = self._build(ns)
+            self._loaded[ns.id] = replica
+            self._save(ns.id, replica)
+            return replica
+
+    def evict(self, ns: NamespaceRow) -> None:
+        """Checkpoint and drop a namespace's replica (it reloads on next use)."""
+        with self._lock:
+            self.checkpoint(ns)
+            self._loaded.pop(ns.id, None)
 
     def checkpoint(self, ns: NamespaceRow | None = None) -> None:
         """Save the replicas (all, or one namespace's) whose version moved since their last save."""
         with self._lock:
-            for ns_id, index in list(self._loaded.items()):
-                if ns is not None and ns_id != ns.id:
-                    continue
-                if self._saved_version.get(ns_id) != index.version:
-                    self._save_path(self._dir / f"ns-{ns_id}.{self._kind}.idx", ns_id, index)
+            for ns_id, replica in list(self._loaded.items()):
+                if (ns is None or ns_id == ns.id) and self._saved_version.get(ns_id) != replica.version:
+                    self._save(ns_id, replica)
 
     def close(self) -> None:
         self.checkpoint()
         self._loaded.clear()
 
-    def _load(self, ns: NamespaceRow) -> VectorIndex:
+    def _enforce_budget(self, *, keep: int) -> None:
+        if self._budget is None:
+            return
+        total = sum(r.memory_bytes() for r in self._loaded.values())
+        for ns_id in list(self._loaded):
+            if total <= self._budget:
+                break
+            if ns_id == keep:
+                continue
+            replica = self._loaded.pop(ns_id)
+            if self._saved_version.get(ns_id) != replica.version:
+                self._save(ns_id, replica)
+            total -= replica.memory_bytes()
+
+    def _load(self, ns: NamespaceRow) -> Replica:
         path = self.path(ns)
         try:
             index = load_index(path)
@@ -126,7 +189,7 @@ class IndexReplicas:
         except IndexCorruptError as exc:
             logger.warning("%s: rebuilding it from SQL", exc)
             return self._build(ns)
-        current = self._repository.namespace_version(ns.id)
+        ids, last_accessed, importance, current = self._snapshots.attributes(ns)
         if index.kind != self._kind or index.dimensions != ns.dimensions or index.version > current:
             logger.warning(
                 "vector index %s does not match the database (kind %s, %d-d, version %d; database %d-d at "
@@ -135,35 +198,43 @@ class IndexReplicas:
             )  # fmt: skip
             return self._build(ns)
         self._saved_version[ns.id] = index.version
-        return index
+        # The attributes must describe exactly the memories the index holds, as the replay that follows
+        # adds what the file missed to both: attributes of newer memories would hide them from it.
+        held = np.isin(ids, index.ids())
+        return Replica(index, MemoryAttributes(ids[held], last_accessed[held], importance[held]))
 
-    def _build(self, ns: NamespaceRow) -> VectorIndex:
-        ids, vectors, version = self._repository.active_vectors(ns)
+    def _build(self, ns: NamespaceRow) -> Replica:
+        snapshot = self._snapshots.active(ns)
         index = create_index(self._kind, ns.dimensions)
-        if len(ids):
-            index.upsert(ids, vectors)
-        index.version = version
+        if len(snapshot.ids):
+            index.upsert(snapshot.ids, snapshot.vectors)
+        index.version = snapshot.version
         self._saved_version.pop(ns.id, None)
-        return index
+        return Replica(index, MemoryAttributes(snapshot.ids, snapshot.last_accessed, snapshot.importance))
 
-    def _replay(self, ns: NamespaceRow, index: VectorIndex) -> None:
-        changes = self._repository.changes_since(ns, index.version)
+    def _replay(self, ns: NamespaceRow, replica: Replica) -> None:
+        changes = self._snapshots.changes_since(ns, replica.version)
         if len(changes.remove_ids):
-            index.remove(changes.remove_ids)
-        if len(changes.upsert_ids):
-            index.upsert(changes.upsert_ids, changes.upsert_vectors)
-        index.version = changes.version
-        self._checkpoint_if_due(ns, index)
+            replica.index.remove(changes.remove_ids)
+            replica.attributes.remove(changes.remove_ids)
+        if len(changes.active.ids):
+            active = changes.active
+            # Rows already in the replica changed only their attributes (recall touched them): their
+            # vectors never change in place, and re-adding them would cost a full FAISS compaction.
+            new = ~np.isin(active.ids, replica.attributes.ids)
+            if new.any():
+                replica.index.upsert(active.ids[new], active.vectors[new])
+            replica.attributes.upsert(active.ids, active.last_accessed, active.importance)
+        replica.index.version = changes.version
+        self._checkpoint_if_due(ns.id, replica)
 
-    def _checkpoint_if_due(self, ns: NamespaceRow, index: VectorIndex) -> None:
-        behind = index.version - self._saved_version.get(ns.id, 0)
-        if behind >= max(MIN_CHANGES_BEFORE_CHECKPOINT, len(index) // 10):
-            self._save(ns, index)
+    def _checkpoint_if_due(self, ns_id: int, replica: Replica) -> None:
+        behind = replica.version - self._saved_version.get(ns_id, 0)
+        if behind >= max(MIN_CHANGES_BEFORE_CHECKPOINT, len(replica.index) // 10):
+            self._save(ns_id, replica)
 
-    def _save(self, ns: NamespaceRow, index: VectorIndex) -> None:
-        self._save_path(self.path(ns), ns.id, index)
-
-    def _save_path(self, path: Path, ns_id: int, index: VectorIndex) -> None:
+    def _save(self, ns_id: int, replica: Replica) -> None:
+        path = self._path(ns_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        index.save(path)
-        self._saved_version[ns_id] = index.version
+        replica.index.save(path)
+        self._saved_version[ns_id] = replica.version

@@ -3,34 +3,48 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy.engine import make_url
 
+from agentmem.config import RecallConfig
 from agentmem.db.engine import default_home, open_engine, resolve_url
 from agentmem.db.migrate import MigrateMode, ensure_schema
 from agentmem.db.repository import Repository
-from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
+from agentmem.db.rows import ImportedRow, NamespaceRow, PendingMemory, to_epoch, vector_from_blob
+from agentmem.db.snapshots import SnapshotReader
 from agentmem.embedders import Embedder, content_hash
+from agentmem.embedding_cache import CachedEmbedding
 from agentmem.errors import ConfigError, EmbedderMismatchError, MemoryNotFoundError
+from agentmem.prompt import assemble
+from agentmem.recall import Candidates, rank_namespace
 from agentmem.replicas import IndexReplicas
-from agentmem.types import JSONValue, MemoryRecord, NamespaceStats, NewMemory, SearchHit
+from agentmem.retrieval import Scoring
+from agentmem.tokens import Tokenizer, default_tokenizer
+from agentmem.types import (
+    ExportedMemory,
+    JSONValue,
+    MemoryFilter,
+    MemoryRecord,
+    NamespaceStats,
+    NewMemory,
+    PromptMemory,
+    ScoredMemory,
+    SearchHit,
+)
+from agentmem.validation import check_namespace, check_new_memory, check_query
 
-__all__ = ["DEFAULT_IMPORTANCE", "MemoryStore"]
+__all__ = ["MemoryStore"]
 
-DEFAULT_IMPORTANCE = 0.5
-"""Importance given to a memory added without one (the middle of the [0, 1] scale)."""
-
-INDEX_KINDS = ("faiss", "exact")
+INDEX_KINDS = ("faiss", "exact", "hnsw", "ivf", "sq8")
+LIST_ORDERS = ("id", "created_at", "last_accessed_at", "importance", "access_count")
 Clock = Callable[[], datetime]
 
 
@@ -46,23 +60,17 @@ class MemoryStore:
     that shares the connection pool, embedder and loaded indexes.
     """
 
-    def __init__(
-        self,
-        *,
-        repository: Repository,
-        replicas: IndexReplicas,
-        embedder: Embedder,
-        namespace: str,
-        clock: Clock,
-    ) -> None:
-        self._repository = repository
-        self._replicas = replicas
-        self._embedder = embedder
-        self._namespace = _check_namespace(namespace)
-        self._clock = clock
+    def __init__(self, parts: _Parts, namespace: str) -> None:
+        self._parts = parts
+        self._repository = parts.repository
+        self._replicas = parts.replicas
+        self._embedding = parts.embedding
+        self._embedder = parts.embedding.embedder
+        self._clock = parts.clock
+        self._namespace = check_namespace(namespace)
         self._ns: NamespaceRow | None = None
-        self._lock = threading.RLock()
-        existing = repository.namespace(self._namespace)
+        self._lock = parts.lock
+        existing = self._repository.namespace(self._namespace)
         if existing is not None:
             self._check_embedder(existing)
             self._ns = existing
@@ -77,6 +85,9 @@ class MemoryStore:
         index: str = "faiss",
         migrate: MigrateMode = "apply",
         index_dir: str | os.PathLike[str] | None = None,
+        memory_budget: int | None = None,
+        recall: RecallConfig | None = None,
+        tokenizer: Tokenizer | None = None,
         clock: Clock | None = None,
     ) -> MemoryStore:
         """Open (creating if needed) a memory database.
@@ -86,10 +97,15 @@ class MemoryStore:
                 ``$AGENTMEM_HOME/agentmem.db`` (``./.agentmem/agentmem.db`` when the variable is unset).
             namespace: the agent or user whose memories this store reads and writes.
             embedder: turns text into vectors; default: all-MiniLM-L6-v2, loaded on first use.
-            index: vector index kind, ``faiss`` (default) or ``exact`` (numpy).
+            index: vector index kind: ``faiss`` (exact flat FAISS, default), ``exact`` (numpy), or the
+                approximate ``hnsw``, ``ivf``, ``sq8`` for large namespaces (recall takes the scale path).
             migrate: ``apply`` pending schema migrations, only ``validate`` the schema, or ``none``.
             index_dir: folder of the vector index files; default: beside a SQLite file, else under
                 ``$AGENTMEM_HOME/indexes/``.
+            memory_budget: bytes the loaded vector indexes of all namespaces may hold together; the least
+                recently used are saved and unloaded past it (None: no limit).
+            recall: defaults of :meth:`recall` (scoring weights, hybrid, budget...).
+            tokenizer: counts prompt tokens; default: the embedding model's own word-piece tokenizer.
             clock: returns the current time (timezone-aware); default: the system clock in UTC.
 
         Raises:
@@ -108,28 +124,27 @@ class MemoryStore:
 
                 embedder = SentenceTransformerEmbedder()
             repository = Repository(engine)
+            snapshots = SnapshotReader(engine)
             folder = Path(index_dir) if index_dir is not None else _default_index_dir(url)
-            replicas = IndexReplicas(repository=repository, index_dir=folder, kind=index)
-            return cls(
+            replicas = IndexReplicas(snapshots=snapshots, index_dir=folder, kind=index, memory_budget=memory_budget)
+            parts = _Parts(
                 repository=repository,
+                snapshots=snapshots,
                 replicas=replicas,
-                embedder=embedder,
-                namespace=namespace,
+                embedding=CachedEmbedding(embedder, repository),
                 clock=clock or _utc_now,
+                recall=recall or RecallConfig(),
+                tokenizer=tokenizer,
+                lock=threading.RLock(),
             )
+            return cls(parts, namespace)
         except BaseException:
             engine.dispose()
             raise
 
     def with_namespace(self, namespace: str) -> MemoryStore:
         """A store for another namespace of the same database, sharing connections, embedder and indexes."""
-        return MemoryStore(
-            repository=self._repository,
-            replicas=self._replicas,
-            embedder=self._embedder,
-            namespace=namespace,
-            clock=self._clock,
-        )
+        return MemoryStore(self._parts, namespace)
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -190,20 +205,22 @@ class MemoryStore:
         """
         news = [NewMemory(text=i) if isinstance(i, str) else i for i in items]
         now = to_epoch(self._clock())
-        checked = [_checked(n, now=now, position=p) for p, n in enumerate(news)]
+        checked = [check_new_memory(n, now=now, position=p) for p, n in enumerate(news)]
         if not checked:
             return []
         with self._lock:
             ns = self._namespace_row(create=True)
             assert ns is not None
-            hashes, vectors = self._vectors_for([c[0] for c in checked])
+            hashes, vectors = self._embedding.vectors_for([c[0] for c in checked])
             pending = [
                 PendingMemory(text=t, content_hash=h, kind=k, importance=i, created_at=c, metadata=m, vector=v)
                 for (t, k, i, c, m), h, v in zip(checked, hashes, vectors, strict=False)
             ]
             records = self._repository.insert(ns, pending, model_id=ns.model_id)
             ids = np.asarray([r.id for r in records], dtype=np.int64)
-            self._replicas.applied(ns, version=records[0].version, upsert=(ids, vectors))
+            created = np.asarray([c[3] for c in checked], dtype=np.float64)
+            importance = np.asarray([c[2] for c in checked], dtype=np.float32)
+            self._replicas.applied(ns, version=records[0].version, upsert=(ids, vectors, created, importance))
         return records
 
     def forget(self, memory_id: int) -> None:
@@ -233,32 +250,124 @@ class MemoryStore:
             raise MemoryNotFoundError(memory_id, namespace=self._namespace)
         return found[0]
 
-    def list_memories(self, *, limit: int = 100, offset: int = 0) -> list[MemoryRecord]:
-        """Memories in id order (oldest first), ``limit`` at a time from ``offset``."""
+    def list_memories(
+        self,
+        *,
+        where: MemoryFilter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[MemoryRecord]:
+        """A page of memories (active only unless ``where`` includes archived ones).
+
+        Args:
+            where: which memories (kind, metadata, time ranges, archived).
+            order_by: ``id`` (insertion order), ``created_at``, ``last_accessed_at``, ``importance`` or
+                ``access_count``.
+            descending: largest first.
+            limit: at most this many.
+            offset: skip this many first.
+
+        Raises:
+            ConfigError: unknown ``order_by`` or negative ``limit``/``offset``.
+        """
+        if order_by not in LIST_ORDERS:
+            raise ConfigError(f"order_by must be one of {', '.join(LIST_ORDERS)}, not {order_by!r}")
         if limit < 0 or offset < 0:
             raise ConfigError("limit and offset must be >= 0")
         ns = self._namespace_row()
-        return [] if ns is None else self._repository.page(ns, limit=limit, offset=offset)
+        if ns is None:
+            return []
+        return self._repository.page(
+            ns, where=where or MemoryFilter(), order_by=order_by, descending=descending, limit=limit, offset=offset
+        )
 
-    def search(self, query: str, *, k: int = 10) -> list[SearchHit]:
-        """The ``k`` active memories most similar in meaning to ``query``, most similar first.
+    def search(self, query: str, *, k: int = 10, where: MemoryFilter | None = None) -> list[SearchHit]:
+        """The ``k`` memories most similar in meaning to ``query``, most similar first (no recency or
+        importance, no access recorded).
 
         Raises:
             ConfigError: blank query or k < 1.
         """
-        if not isinstance(query, str) or not query.strip():
-            raise ConfigError("query must be a non-blank string")
-        if k < 1:
-            raise ConfigError(f"k must be at least 1, not {k}")
-        ns = self._namespace_row()
-        if ns is None:
-            return []
-        vector = self._embed([query])
-        with self._lock:
-            scores, ids = self._replicas.synced(ns).search(vector, k)
-        records = self._repository.get_many(ns, [int(i) for i in ids[0]])
-        by_id = {r.id: r for r in records}
-        return [SearchHit(by_id[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=False) if int(i) in by_id]
+        ranked = self._rank(query, k=k, scoring=_RELEVANCE_ONLY, where=where, hybrid=False, now=None)
+        return [SearchHit(m.memory, m.relevance) for m in ranked.memories]
+
+    def retrieve(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        now: datetime | None = None,
+        scoring: Scoring | None = None,
+        where: MemoryFilter | None = None,
+        hybrid: bool | None = None,
+        touch: bool = False,
+    ) -> list[ScoredMemory]:
+        """The ``k`` memories that matter most for ``query``: relevance, recency and importance.
+
+        Args:
+            query: what the agent is thinking about now.
+            k: how many memories.
+            now: the time to measure recency from (agents with simulated clocks); default: the clock.
+            scoring: weights and half-life; default: the store's :class:`RecallConfig`.
+            where: restrict the candidates (kind, metadata, time ranges, archived).
+            hybrid: fuse lexical matches into relevance; default: the store's setting.
+            touch: record an access on the memories returned.
+
+        Raises:
+            ConfigError: a bad argument.
+        """
+        when = now or self._clock()
+        ranked = self._rank(query, k=k, scoring=scoring, where=where, hybrid=hybrid, now=when)
+        if touch:
+            self._touch([m.memory.id for m in ranked.memories], when)
+        return ranked.memories
+
+    def recall(
+        self,
+        query: str,
+        *,
+        token_budget: int | None = None,
+        k: int | None = None,
+        now: datetime | None = None,
+        scoring: Scoring | None = None,
+        where: MemoryFilter | None = None,
+        hybrid: bool | None = None,
+        touch: bool | None = None,
+    ) -> PromptMemory:
+        """The memories that matter most for ``query``, as a block that fits ``token_budget`` tokens.
+
+        Ranked as :meth:`retrieve` ranks; near-duplicates of a better memory are left out; the block holds as
+        many of the best as fit (at most ``k``), and a best memory longer than the budget is truncated with a
+        marker rather than dropped. The memories in the block get an access recorded (``touch``).
+
+        Args:
+            query: what the agent is thinking about now.
+            token_budget: tokens the block may take; default: the store's (1,000).
+            k: at most this many memories; default: as many as fit, up to the store's ``max_memories``.
+            now, scoring, where, hybrid: as for :meth:`retrieve`.
+            touch: record an access on the memories in the block; default: the store's setting (on).
+
+        Raises:
+            ConfigError: a bad argument.
+        """
+        config = self._parts.recall
+        budget = config.token_budget if token_budget is None else token_budget
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+            raise ConfigError(f"token_budget must be an integer >= 0, not {budget!r}")
+        when = now or self._clock()
+        ranked = self._rank(query, k=k or config.max_memories, scoring=scoring, where=where, hybrid=hybrid, now=when)
+        block = assemble(
+            ranked.memories,
+            token_budget=budget,
+            tokenizer=self._tokenizer(),
+            vectors=ranked.vectors,
+            dedupe_threshold=config.dedupe_threshold,
+        )
+        if config.touch if touch is None else touch:
+            self._touch([m.memory.id for m in block.memories], when)
+        return block
 
     def stats(self) -> NamespaceStats:
         """Counts, storage and index state of this namespace."""
@@ -269,7 +378,7 @@ class MemoryStore:
                 self._replicas.kind, 0, 0, 0,
             )  # fmt: skip
         with self._lock:
-            index = self._replicas.synced(ns)
+            index = self._replicas.synced(ns).index
             counts, sql_bytes = self._repository.counts(ns)
             ns = self._repository.namespace(self._namespace) or ns
         by_kind: dict[str, int] = {}
@@ -288,6 +397,80 @@ class MemoryStore:
             index_version=index.version,
             sql_bytes=sql_bytes,
         )
+
+    # -- export and import ------------------------------------------------------------------------
+
+    def export_memories(self, *, vectors: bool = False) -> Iterator[ExportedMemory]:
+        """Every memory of this namespace (archived ones too) in id order, with provenance.
+
+        Args:
+            vectors: include each stored vector (bit-exact), so an import needs no re-embedding.
+        """
+        ns = self._namespace_row()
+        if ns is None:
+            return
+        for record, sources, blob in self._repository.export_rows(ns, with_vectors=vectors):
+            yield ExportedMemory(record, sources, ns.model_id if vectors else None, blob)
+
+    def import_memories(self, items: Iterable[ExportedMemory], *, keep_ids: bool = True) -> list[int]:
+        """Restore exported memories into this namespace exactly as they were, in one transaction.
+
+        Vectors exported with the same model are used as they are; others are embedded again (through
+        the embedding cache).
+
+        Args:
+            items: exported memories (from :meth:`export_memories` or :func:`agentmem.transfer.read_jsonl`).
+            keep_ids: keep their ids (so references to them stay valid); False gives new ids and remaps
+                provenance links.
+
+        Returns:
+            The ids of the imported memories, in order.
+
+        Raises:
+            ConfigError: an invalid item, or ``keep_ids`` with ids already used in this database.
+        """
+        batch = list(items)
+        for position, item in enumerate(batch):
+            r = item.record
+            check_new_memory(
+                NewMemory(r.text, r.importance, r.kind, r.metadata, r.created_at), now=0.0, position=position
+            )
+            to_epoch(r.last_accessed_at)
+        if not batch:
+            return []
+        with self._lock:
+            ns = self._namespace_row(create=True)
+            assert ns is not None
+            dims = ns.dimensions
+            reusable = [
+                i.embedding is not None and i.model_id == ns.model_id and len(i.embedding) == 4 * dims for i in batch
+            ]
+            hashes = [content_hash(i.record.text) for i in batch]
+            vectors = np.zeros((len(batch), dims), dtype=np.float32)
+            for row, item in enumerate(batch):
+                if reusable[row] and item.embedding is not None:
+                    vectors[row] = vector_from_blob(item.embedding, dims)
+            missing = [row for row, ok in enumerate(reusable) if not ok]
+            if missing:
+                vectors[missing] = self._embedding.vectors_for([batch[row].record.text for row in missing])[1]
+            rows = [
+                ImportedRow(record=i.record, content_hash=h, vector=v, sources=i.sources)
+                for i, h, v in zip(batch, hashes, vectors, strict=True)
+            ]
+            ids, version = self._repository.import_rows(ns, rows, keep_ids=keep_ids)
+            active = np.asarray([i.record.status == "active" for i in batch])
+            id_array = np.asarray(ids, dtype=np.int64)
+            self._replicas.applied(
+                ns,
+                version=version,
+                upsert=(
+                    id_array[active],
+                    vectors[active],
+                    np.asarray([to_epoch(i.record.last_accessed_at) for i in batch])[active],
+                    np.asarray([i.record.importance for i in batch], dtype=np.float32)[active],
+                ),
+            )
+        return ids
 
     # -- maintenance ------------------------------------------------------------------------------
 
@@ -334,55 +517,68 @@ class MemoryStore:
                 actual_dims=self._embedder.dimensions,
             )
 
-    def _embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        vectors = np.asarray(self._embedder.embed(texts), dtype=np.float32)
-        expected = (len(texts), self._embedder.dimensions)
-        if vectors.shape != expected or not np.all(np.isfinite(vectors)):
-            raise ConfigError(
-                f"embedder {self._embedder.model_id} returned {vectors.shape} (or non-finite values) "
-                f"for {expected[0]} texts; expected {expected} finite values"
+    def _rank(
+        self,
+        query: str,
+        *,
+        k: int,
+        scoring: Scoring | None,
+        where: MemoryFilter | None,
+        hybrid: bool | None,
+        now: datetime | None,
+    ) -> Candidates:
+        check_query(query, k)
+        config = self._parts.recall
+        ns = self._namespace_row()
+        if ns is None:
+            return Candidates([], np.zeros((0, self._embedder.dimensions), dtype=np.float32), "exact")
+        vector = self._embedding.embed([query])[0]
+        with self._lock:
+            replica = self._replicas.synced(ns)
+            return rank_namespace(
+                repository=self._repository,
+                snapshots=self._parts.snapshots,
+                replica=replica,
+                ns=ns,
+                query=query,
+                vector=vector,
+                k=k,
+                now=now or self._clock(),
+                scoring=scoring or config.scoring,
+                where=where or MemoryFilter(),
+                hybrid=config.hybrid if hybrid is None else hybrid,
+                config=config,
             )
-        return vectors
 
-    def _vectors_for(self, texts: Sequence[str]) -> tuple[list[str], NDArray[np.float32]]:
-        """Content hashes and vectors of ``texts``, embedding only what the cache does not hold."""
-        model_id, dims = self._embedder.model_id, self._embedder.dimensions
-        hashes = [content_hash(t) for t in texts]
-        known = self._repository.cached_embeddings(model_id, hashes, dims)
-        missing = {h: t for h, t in zip(hashes, texts, strict=False) if h not in known}
-        if missing:
-            fresh = self._embed(list(missing.values()))
-            known.update(zip(missing.keys(), list(fresh), strict=False))
-        return hashes, np.stack([known[h] for h in hashes]).astype(np.float32, copy=False)
+    def _touch(self, ids: list[int], when: datetime) -> None:
+        ns = self._namespace_row()
+        if not ids or ns is None:
+            return
+        epoch = to_epoch(when)
+        with self._lock:
+            version = self._repository.touch(ns, ids, when=epoch)
+            self._replicas.applied(ns, version=version, touched=(np.asarray(ids, dtype=np.int64), epoch))
 
-
-def _check_namespace(name: str) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 255:
-        raise ConfigError(f"namespace must be a non-blank string of at most 255 characters, not {name!r}")
-    return name
+    def _tokenizer(self) -> Tokenizer:
+        return self._parts.tokenizer or default_tokenizer()
 
 
-def _checked(item: NewMemory, *, now: float, position: int) -> tuple[str, str, float, float, Mapping[str, JSONValue]]:
-    where = f"memory #{position}"
-    if not isinstance(item.text, str) or not item.text.strip():
-        raise ConfigError(f"{where}: text must be a non-blank string")
-    if "\x00" in item.text:
-        raise ConfigError(f"{where}: text contains a NUL character; remove it")
-    if not isinstance(item.kind, str) or not item.kind.strip() or len(item.kind) > 64:
-        raise ConfigError(f"{where}: kind must be a non-blank string of at most 64 characters")
-    importance = DEFAULT_IMPORTANCE if item.importance is None else item.importance
-    if isinstance(importance, bool) or not isinstance(importance, (int, float)) or not math.isfinite(importance):
-        raise ConfigError(f"{where}: importance must be a number in [0, 1], not {importance!r}")
-    if not 0.0 <= importance <= 1.0:
-        raise ConfigError(f"{where}: importance must be in [0, 1], not {importance}")
-    if not isinstance(item.metadata, Mapping) or not all(isinstance(k, str) for k in item.metadata):
-        raise ConfigError(f"{where}: metadata must be a mapping with string keys")
-    try:
-        metadata = json.loads(json.dumps(dict(item.metadata), allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: metadata must be JSON-serialisable ({exc})") from exc
-    created = now if item.created_at is None else to_epoch(item.created_at)
-    return item.text, item.kind, float(importance), created, metadata
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """What the stores of one opened database share, whichever namespace they serve."""
+
+    repository: Repository
+    snapshots: SnapshotReader
+    replicas: IndexReplicas
+    embedding: CachedEmbedding
+    clock: Clock
+    recall: RecallConfig
+    tokenizer: Tokenizer | None
+    lock: threading.RLock
+
+
+# search() ranks by meaning alone.
+_RELEVANCE_ONLY = Scoring(relevance=1.0, recency=0.0, importance=0.0)
 
 
 def _default_index_dir(url: str) -> Path:

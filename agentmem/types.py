@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 __all__ = [
+    "ExportedMemory",
     "JSONValue",
+    "MemoryFilter",
     "MemoryRecord",
     "MemoryStatus",
     "NamespaceStats",
@@ -158,3 +160,57 @@ class PromptMemory:
     tokens: int
     token_budget: int
     truncated_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryFilter:
+    """Which memories a recall or listing may consider. Applied before scoring, inside one namespace.
+
+    Attributes:
+        kinds: only these kinds (None: any).
+        metadata: each key must equal the value given (str, int, float, bool); a list, tuple or set value
+            means "any of these".
+        created_after: only memories created at or after this time.
+        created_before: only memories created before this time.
+        accessed_after: only memories last accessed at or after this time.
+        accessed_before: only memories last accessed before this time.
+        include_archived: also consider memories archived by reflection or pruning.
+    """
+
+    kinds: tuple[str, ...] | None = None
+    metadata: Mapping[str, JSONValue] = field(default_factory=dict)
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    accessed_after: datetime | None = None
+    accessed_before: datetime | None = None
+    include_archived: bool = False
+
+    @property
+    def restricts_active(self) -> bool:
+        """Whether it excludes some active memories (beyond choosing archived ones too)."""
+        return bool(
+            self.kinds is not None
+            or self.metadata
+            or self.created_after
+            or self.created_before
+            or self.accessed_after
+            or self.accessed_before
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedMemory:
+    """A memory as exported: everything needed to restore it exactly, in another database too.
+
+    Attributes:
+        record: the memory (its id, namespace, timestamps, status, access count...).
+        sources: ids of the memories it was made from (reflections), else empty.
+        model_id: the embedding model of ``embedding``.
+        embedding: its vector as little-endian float32 bytes, or None when exported without vectors
+            (re-embedded on import).
+    """
+
+    record: MemoryRecord
+    sources: tuple[int, ...] = ()
+    model_id: str | None = None
+    embedding: bytes | None = None

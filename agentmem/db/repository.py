@@ -9,32 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agentmem.db.engine import WRITE_OPTION
+from agentmem.db.filters import filter_clauses
 from agentmem.db.models import embedding_cache, memories, memory_sources, namespaces, tombstones
-from agentmem.db.rows import NamespaceRow, PendingMemory, record_from_row, vector_from_blob, vector_to_blob
-from agentmem.types import MemoryRecord
+from agentmem.db.rows import ImportedRow, NamespaceRow, PendingMemory, record_from_row, vector_from_blob, vector_to_blob
+from agentmem.errors import ConfigError
+from agentmem.types import MemoryFilter, MemoryRecord
 
-__all__ = ["Changes", "Repository"]
+__all__ = ["Repository"]
 
 _RECORD_COLUMNS = [c for c in memories.c if c.name != "embedding"]
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """What changed in a namespace after some version, to bring an index replica up to ``version``."""
-
-    upsert_ids: NDArray[np.int64]
-    upsert_vectors: NDArray[np.float32]
-    remove_ids: NDArray[np.int64]
-    version: int
 
 
 class Repository:
@@ -131,12 +121,25 @@ class Repository:
         by_id = {int(r.id): record_from_row(r, namespace=ns.name) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    def page(self, ns: NamespaceRow, *, limit: int, offset: int = 0) -> list[MemoryRecord]:
+    def page(
+        self,
+        ns: NamespaceRow,
+        *,
+        where: MemoryFilter,
+        order_by: str,
+        descending: bool,
+        limit: int,
+        offset: int,
+    ) -> list[MemoryRecord]:
+        """A page of the namespace's memories that pass ``where``, sorted by ``order_by`` (ties by id)."""
+        column = memories.c[order_by]
         with self._read() as conn:
             rows = conn.execute(
                 select(*_RECORD_COLUMNS)
-                .where(memories.c.namespace_id == ns.id)
-                .order_by(memories.c.id)
+                .where(*filter_clauses(ns.id, where))
+                .order_by(
+                    column.desc() if descending else column, memories.c.id.desc() if descending else memories.c.id
+                )
                 .limit(limit)
                 .offset(offset)
             ).all()
@@ -173,53 +176,6 @@ class Repository:
                     select(memory_sources.c.source_id).where(memory_sources.c.reflection_id == reflection_id)
                 ).scalars()
             ]
-
-    # -- vectors ----------------------------------------------------------------------------------
-
-    def active_vectors(self, ns: NamespaceRow) -> tuple[NDArray[np.int64], NDArray[np.float32], int]:
-        """Every active memory's id and stored vector, and the version they reflect (one snapshot)."""
-        with self._read() as conn:
-            version = int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == ns.id)).scalar_one())
-            rows = conn.execute(
-                select(memories.c.id, memories.c.embedding)
-                .where(memories.c.namespace_id == ns.id, memories.c.status == "active")
-                .order_by(memories.c.id)
-            ).all()
-        return (*self._stack(rows, ns.dimensions), version)
-
-    def changes_since(self, ns: NamespaceRow, version: int) -> Changes:
-        """Changes after ``version``: vectors to add or replace and ids to remove."""
-        with self._read() as conn:
-            # Read the version first: every change up to it has committed (versions commit in order), so
-            # nothing at or below it can be missed; later changes that also show up are applied twice at
-            # worst, which upsert and remove tolerate.
-            current = int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == ns.id)).scalar_one())
-            rows = conn.execute(
-                select(memories.c.id, memories.c.status, memories.c.embedding).where(
-                    memories.c.namespace_id == ns.id, memories.c.version > version
-                )
-            ).all()
-            gone = (
-                conn.execute(
-                    select(tombstones.c.memory_id).where(
-                        tombstones.c.namespace_id == ns.id, tombstones.c.version > version
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        active = [r for r in rows if r.status == "active"]
-        ids, vectors = self._stack(active, ns.dimensions)
-        removed = [int(r.id) for r in rows if r.status != "active"] + [int(i) for i in gone]
-        return Changes(ids, vectors, np.asarray(removed, dtype=np.int64), current)
-
-    @staticmethod
-    def _stack(rows: Sequence[Any], dimensions: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        ids = np.fromiter((int(r.id) for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.empty((len(rows), dimensions), dtype=np.float32)
-        for i, r in enumerate(rows):
-            vectors[i] = vector_from_blob(r.embedding, dimensions)
-        return ids, vectors
 
     # -- embedding cache --------------------------------------------------------------------------
 
@@ -267,3 +223,134 @@ class Repository:
                 .group_by(memories.c.kind, memories.c.status)
             ).all()
         return {(r[0], r[1]): int(r[2]) for r in rows}, sum(int(r[3]) for r in rows)
+
+    # -- recall support ---------------------------------------------------------------------------
+
+    def matching_ids(self, ns: NamespaceRow, where: MemoryFilter) -> NDArray[np.int64]:
+        """Ids of the memories of ``ns`` that pass the filter (archived ones only if it says so)."""
+        with self._read() as conn:
+            ids = conn.execute(select(memories.c.id).where(*filter_clauses(ns.id, where))).scalars().all()
+        return np.asarray(ids, dtype=np.int64)
+
+    def archived_ids(self, ns: NamespaceRow) -> NDArray[np.int64]:
+        with self._read() as conn:
+            ids = (
+                conn.execute(
+                    select(memories.c.id).where(memories.c.namespace_id == ns.id, memories.c.status == "archived")
+                )
+                .scalars()
+                .all()
+            )
+        return np.asarray(ids, dtype=np.int64)
+
+    def touch(self, ns: NamespaceRow, ids: Sequence[int], *, when: float) -> int:
+        """Record that recall returned these memories: one batched UPDATE. Returns the new version."""
+        with self._write() as conn:
+            version = self._bump(conn, ns.id)
+            conn.execute(
+                update(memories)
+                .where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
+                .values(
+                    # Never move an access back in time (a replayed history may recall "in the past").
+                    last_accessed_at=func.max(memories.c.last_accessed_at, when)
+                    if conn.dialect.name == "sqlite"
+                    else func.greatest(memories.c.last_accessed_at, when),
+                    access_count=memories.c.access_count + 1,
+                    version=version,
+                )
+            )
+        return version
+
+    def lexical(self, ns: NamespaceRow, query: str, *, limit: int, include_archived: bool) -> list[tuple[int, float]]:
+        """Best lexical (BM25-style) matches of ``query``: (memory id, score > 0), best first."""
+        from agentmem.db.lexical import lexical_search
+
+        with self._read() as conn:
+            return lexical_search(conn, namespace_id=ns.id, query=query, limit=limit, include_archived=include_archived)
+
+    # -- export and import ------------------------------------------------------------------------
+
+    def export_rows(
+        self, ns: NamespaceRow, *, with_vectors: bool, batch: int = 1000
+    ) -> Iterator[tuple[MemoryRecord, tuple[int, ...], bytes | None]]:
+        """Every memory of the namespace in id order, with its provenance and (optionally) vector bytes."""
+        columns = [*_RECORD_COLUMNS, memories.c.embedding] if with_vectors else _RECORD_COLUMNS
+        after = -1
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    select(*columns)
+                    .where(memories.c.namespace_id == ns.id, memories.c.id > after)
+                    .order_by(memories.c.id)
+                    .limit(batch)
+                ).all()
+                ids = [int(r.id) for r in rows]
+                links = conn.execute(
+                    select(memory_sources.c.reflection_id, memory_sources.c.source_id)
+                    .where(memory_sources.c.reflection_id.in_(ids))
+                    .order_by(memory_sources.c.source_id)
+                ).all()
+            if not rows:
+                return
+            sources: dict[int, list[int]] = {}
+            for reflection_id, source_id in links:
+                sources.setdefault(int(reflection_id), []).append(int(source_id))
+            for r in rows:
+                blob = bytes(r.embedding) if with_vectors else None
+                yield record_from_row(r, namespace=ns.name), tuple(sources.get(int(r.id), ())), blob
+            after = ids[-1]
+
+    def import_rows(self, ns: NamespaceRow, rows: Sequence[ImportedRow], *, keep_ids: bool) -> tuple[list[int], int]:
+        """Insert exported memories in one transaction, keeping their ids (or giving new ones).
+
+        Provenance and ``superseded_by`` links are kept, remapped to the new ids when ids change.
+
+        Returns:
+            the new ids (in the order given) and the namespace version of the change.
+
+        Raises:
+            ConfigError: ``keep_ids`` and some ids are already used in this database.
+        """
+        if not rows:
+            return [], ns.version
+        with self._write() as conn:
+            if keep_ids:
+                wanted = [r.record.id for r in rows]
+                taken = conn.execute(select(memories.c.id).where(memories.c.id.in_(wanted))).scalars().all()
+                if taken or len(set(wanted)) != len(wanted):
+                    shown = ", ".join(str(i) for i in sorted(taken)[:5]) or "repeated in the input"
+                    raise ConfigError(
+                        f"memory ids already used in this database ({shown}): import into a new database, "
+                        "or import with new ids (keep_ids=False / --new-ids)"
+                    )
+            version = self._bump(conn, ns.id)
+            values = [r.row_values(namespace_id=ns.id, version=version, keep_id=keep_ids) for r in rows]
+            new_ids = [
+                int(i)
+                for i in conn.execute(
+                    insert(memories).returning(memories.c.id, sort_by_parameter_order=True), values
+                ).scalars()
+            ]
+            mapping = {r.record.id: new for r, new in zip(rows, new_ids, strict=True)}
+            if not keep_ids:
+                for r, new in zip(rows, new_ids, strict=True):
+                    if r.record.superseded_by is not None:
+                        conn.execute(
+                            update(memories)
+                            .where(memories.c.id == new)
+                            .values(superseded_by=mapping.get(r.record.superseded_by, r.record.superseded_by))
+                        )
+            links = [
+                {"reflection_id": mapping[r.record.id], "source_id": mapping.get(s, s)} for r in rows for s in r.sources
+            ]
+            if links:
+                conn.execute(insert(memory_sources), links)
+            if keep_ids and conn.dialect.name == "postgresql":
+                # Explicit ids do not advance the id sequence: move it past them so later inserts don't collide.
+                conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('agentmem_memories', 'id'), "
+                        "(SELECT MAX(id) FROM agentmem_memories))"
+                    )
+                )
+        return new_ids, version

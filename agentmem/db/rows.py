@@ -15,6 +15,7 @@ from agentmem.errors import ConfigError
 from agentmem.types import JSONValue, MemoryRecord
 
 __all__ = [
+    "ImportedRow",
     "NamespaceRow",
     "PendingMemory",
     "from_epoch",
@@ -131,3 +132,34 @@ def record_from_row(row: Row[Any], *, namespace: str) -> MemoryRecord:
         superseded_by=None if row.superseded_by is None else int(row.superseded_by),
         version=int(row.version),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRow:
+    """An exported memory about to be inserted as it was, with its vector."""
+
+    record: MemoryRecord
+    content_hash: str
+    vector: NDArray[np.float32]
+    sources: tuple[int, ...]
+
+    def row_values(self, *, namespace_id: int, version: int, keep_id: bool) -> dict[str, Any]:
+        r = self.record
+        values = {
+            "namespace_id": namespace_id,
+            "kind": r.kind,
+            "text": r.text,
+            "content_hash": self.content_hash,
+            "importance": r.importance,
+            "created_at": to_epoch(r.created_at),
+            "last_accessed_at": to_epoch(r.last_accessed_at),
+            "access_count": r.access_count,
+            "status": r.status,
+            "superseded_by": r.superseded_by,
+            "metadata": dict(r.metadata),
+            "version": version,
+            "embedding": vector_to_blob(self.vector),
+        }
+        if keep_id:
+            values["id"] = r.id
+        return values

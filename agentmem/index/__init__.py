@@ -3,10 +3,17 @@
 An index is a cache of what SQL holds: it records the namespace ``version`` it reflects, is saved
 atomically, and when its file is missing or corrupt it is rebuilt from the stored vectors.
 
-Two kinds share one contract (:class:`VectorIndex`) and one file format:
+Five kinds share one contract (:class:`VectorIndex`) and one file format; faiss is imported on first use:
 
-- ``"faiss"``: :class:`FaissIndex`, ``IndexIDMap2(IndexFlatIP)``; faiss is imported on first use.
 - ``"exact"``: :class:`ExactIndex`, plain numpy; the reference the other kinds are checked against.
+- ``"faiss"``: :class:`FaissIndex`, ``IndexIDMap2(IndexFlatIP)``, exact.
+- ``"hnsw"``: :class:`HnswIndex`, an HNSW graph (M 32, efSearch 64): approximate, ~1 ms at 1M.
+- ``"ivf"``: :class:`IvfIndex`, IVF-Flat (nprobe 16): approximate once it holds 10,000 vectors.
+- ``"sq8"``: :class:`Sq8Index`, 8-bit scalar quantization: exhaustive, a quarter of the memory,
+  approximate scores once it holds 1,000 vectors.
+
+``matrix()`` gives the exact rows of the kinds that store them (``exact``, ``faiss``, and ``ivf``/``sq8``
+while still untrained), for one matrix-vector product instead of a search.
 """
 
 from __future__ import annotations
@@ -17,18 +24,38 @@ from agentmem.errors import ConfigError, IndexCorruptError
 from agentmem.index.base import VectorIndex
 from agentmem.index.exact import ExactIndex
 from agentmem.index.faiss import FaissIndex
+from agentmem.index.hnsw import HnswIndex
+from agentmem.index.ivf import IvfIndex
 from agentmem.index.persist import read_index_file
+from agentmem.index.sq8 import Sq8Index
 
-__all__ = ["ExactIndex", "FaissIndex", "VectorIndex", "create_index", "load_index"]
+__all__ = [
+    "INDEX_KINDS",
+    "ExactIndex",
+    "FaissIndex",
+    "HnswIndex",
+    "IvfIndex",
+    "Sq8Index",
+    "VectorIndex",
+    "create_index",
+    "load_index",
+]
 
-_KINDS: dict[str, type[FaissIndex] | type[ExactIndex]] = {"exact": ExactIndex, "faiss": FaissIndex}
+_KINDS: dict[str, type[ExactIndex | FaissIndex | HnswIndex | IvfIndex | Sq8Index]] = {
+    "exact": ExactIndex,
+    "faiss": FaissIndex,
+    "hnsw": HnswIndex,
+    "ivf": IvfIndex,
+    "sq8": Sq8Index,
+}
+INDEX_KINDS = tuple(sorted(_KINDS))
 
 
 def create_index(kind: str, dimensions: int) -> VectorIndex:
-    """Create an empty index.
+    """Create an empty index with the kind's default settings.
 
     Args:
-        kind: ``"faiss"`` or ``"exact"``.
+        kind: one of :data:`INDEX_KINDS`: ``"exact"``, ``"faiss"``, ``"hnsw"``, ``"ivf"``, ``"sq8"``.
         dimensions: the vector length, at least 1.
 
     Returns:
@@ -51,7 +78,7 @@ def load_index(path: Path) -> VectorIndex:
         path: the index file.
 
     Returns:
-        The index, with the ``version`` it was saved with.
+        The index, with the ``version`` and settings it was saved with.
 
     Raises:
         FileNotFoundError: if there is no file at ``path``.

@@ -22,7 +22,9 @@ __all__ = [
     "as_vectors",
     "check_dimensions",
     "check_k",
+    "check_setting",
     "empty_results",
+    "top_k",
 ]
 
 
@@ -42,7 +44,7 @@ class VectorIndex(Protocol):
 
     @property
     def kind(self) -> str:
-        """The backend name: ``"faiss"`` or ``"exact"``."""
+        """The backend name: ``"exact"``, ``"faiss"``, ``"hnsw"``, ``"ivf"`` or ``"sq8"``."""
         ...
 
     @property
@@ -113,6 +115,16 @@ class VectorIndex(Protocol):
         """
         ...
 
+    def matrix(self) -> tuple[NDArray[np.int64], NDArray[np.float32]] | None:
+        """Everything held, as exact float32 rows, for one matrix-vector product instead of a search.
+
+        Returns:
+            ``(ids, vectors)`` in storage order, row i of ``vectors`` being the vector of ``ids[i]``:
+            read-only views where possible, valid until the next ``upsert`` or ``remove``; or None when
+            this index does not hold exact float32 rows (compressed or graph kinds).
+        """
+        ...
+
     def memory_bytes(self) -> int:
         """Approximate resident bytes, for a memory-budgeted pool."""
         ...
@@ -138,6 +150,13 @@ def check_k(k: object) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"k must be an integer >= 1, got {k!r}")
     return int(k)
+
+
+def check_setting(value: object, name: str) -> int:
+    """Return a kind's setting ``name`` as an int, or raise ConfigError unless it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def as_ids(ids: object, *, name: str = "ids") -> NDArray[np.int64]:
@@ -192,3 +211,27 @@ def as_upsert(ids: object, vectors: object, dimensions: int) -> tuple[NDArray[np
 def empty_results(nq: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """The ``search`` result when there is no candidate: shape (nq, 0)."""
     return np.empty((nq, 0), dtype=np.float32), np.empty((nq, 0), dtype=np.int64)
+
+
+def top_k(scores: NDArray[np.float32], ids: NDArray[np.int64], k: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    """The ``k`` best of each row of ``scores`` (nq, n) whose columns belong to ``ids`` (n,).
+
+    Returns:
+        ``(scores, ids)`` of shape (nq, min(k, n)), by descending score, ties broken by the smaller id.
+    """
+    count = len(ids)
+    k = min(k, count)
+    if k == 0:
+        return empty_results(len(scores))
+    if k < count:
+        top = np.argpartition(scores, count - k, axis=1)[:, count - k :]
+    else:
+        top = np.broadcast_to(np.arange(count), scores.shape)
+    top_scores = np.take_along_axis(scores, top, axis=1)
+    top_ids = ids[top]
+    # lexsort's last key is the primary one: descending score, then ascending id.
+    order = np.lexsort((top_ids, -top_scores), axis=1)
+    return (
+        np.ascontiguousarray(np.take_along_axis(top_scores, order, axis=1), dtype=np.float32),
+        np.ascontiguousarray(np.take_along_axis(top_ids, order, axis=1), dtype=np.int64),
+    )

@@ -20,7 +20,7 @@ from agentmem.index.base import (
     as_upsert,
     check_dimensions,
     check_k,
-    empty_results,
+    top_k,
 )
 from agentmem.index.persist import IndexHeader, write_index_file
 
@@ -135,23 +135,7 @@ class ExactIndex:
             rows = rows[rows >= 0]
             candidate_ids = self._ids[rows]
             candidates = self._matrix[rows]
-        count = len(candidate_ids)
-        k = min(k, count)
-        if k == 0:
-            return empty_results(len(query_matrix))
-        scores = query_matrix @ candidates.T
-        if k < count:
-            top = np.argpartition(scores, count - k, axis=1)[:, count - k :]
-        else:
-            top = np.broadcast_to(np.arange(count), scores.shape)
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        top_ids = candidate_ids[top]
-        # lexsort's last key is the primary one: descending score, then ascending id.
-        order = np.lexsort((top_ids, -top_scores), axis=1)
-        return (
-            np.ascontiguousarray(np.take_along_axis(top_scores, order, axis=1), dtype=np.float32),
-            np.ascontiguousarray(np.take_along_axis(top_ids, order, axis=1), dtype=np.int64),
-        )
+        return top_k(query_matrix @ candidates.T, candidate_ids, k)
 
     def ids(self) -> NDArray[np.int64]:
         """Every id held, sorted ascending."""
@@ -165,6 +149,13 @@ class ExactIndex:
             missing = id_array[rows < 0]
             raise ConfigError(f"ids not in the index: {missing[:10].tolist()} ({len(missing)} in all)")
         return self._matrix[rows]
+
+    def matrix(self) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """Read-only views of the filled rows, valid until the next mutation. See :meth:`VectorIndex.matrix`."""
+        ids, vectors = self._ids[: self._size], self._matrix[: self._size]
+        ids.flags.writeable = False
+        vectors.flags.writeable = False
+        return ids, vectors
 
     def memory_bytes(self) -> int:
         """Approximate resident bytes: the matrix and id array at capacity, plus the id → row dict."""

@@ -5,7 +5,7 @@ Layout::
     b"AGMEMIDX"                      8 bytes of magic
     header length                    uint32, little-endian
     header                           UTF-8 JSON: format, kind, dimensions, version, count,
-                                     payload_length, payload_crc32
+                                     payload_length, payload_crc32, and params (optional)
     payload                          payload_length bytes, owned by the index kind
 
 A file is replaced, never modified in place: a reader sees the old file or the new one, whole.
@@ -18,7 +18,8 @@ import os
 import struct
 import tempfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +39,19 @@ class IndexHeader:
     """What an index file says about its payload.
 
     Attributes:
-        kind: the index kind that wrote the payload (``"faiss"`` or ``"exact"``).
+        kind: the index kind that wrote the payload (``"exact"``, ``"faiss"``, ``"hnsw"``…).
         dimensions: the vector length.
         version: the namespace version the index reflects.
-        count: the number of vectors in the payload.
+        count: the number of vectors the index holds (removed ones it still keeps excluded).
+        params: settings of the kind that its payload does not carry (``nprobe``…), non-negative ints;
+            empty for the kinds that have none, and in files written before it existed.
     """
 
     kind: str
     dimensions: int
     version: int
     count: int
+    params: Mapping[str, int] = field(default_factory=dict, hash=False)
 
 
 def write_index_file(path: Path, header: IndexHeader, payload: bytes | memoryview) -> None:
@@ -67,7 +71,7 @@ def write_index_file(path: Path, header: IndexHeader, payload: bytes | memoryvie
         OSError: if writing fails; the temporary file is removed and ``path`` is untouched.
     """
     path = Path(path)
-    meta = {
+    meta: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "kind": header.kind,
         "dimensions": header.dimensions,
@@ -76,6 +80,8 @@ def write_index_file(path: Path, header: IndexHeader, payload: bytes | memoryvie
         "payload_length": memoryview(payload).nbytes,
         "payload_crc32": zlib.crc32(payload),
     }
+    if header.params:
+        meta["params"] = dict(header.params)
     encoded = json.dumps(meta, sort_keys=True).encode("utf-8")
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temp = Path(temp_name)
@@ -128,7 +134,11 @@ def read_index_file(path: Path) -> tuple[IndexHeader, bytes]:
             raise IndexCorruptError(str(path), "truncated")
         meta = _parse_header(path, encoded)
         header = IndexHeader(
-            kind=meta["kind"], dimensions=meta["dimensions"], version=meta["version"], count=meta["count"]
+            kind=meta["kind"],
+            dimensions=meta["dimensions"],
+            version=meta["version"],
+            count=meta["count"],
+            params=meta.get("params", {}),
         )
         expected = meta["payload_length"]
         available = size - len(MAGIC) - _HEADER_LENGTH.size - header_length
@@ -155,17 +165,22 @@ def _parse_header(path: Path, encoded: bytes) -> dict[str, Any]:
         raise IndexCorruptError(str(path), f"unsupported format {meta.get('format')!r}")
     if not isinstance(meta.get("kind"), str):
         raise IndexCorruptError(str(path), "header field 'kind' is missing or not a string")
-    for field, minimum in (
+    for name, minimum in (
         ("dimensions", 1),
         ("version", 0),
         ("count", 0),
         ("payload_length", 0),
         ("payload_crc32", 0),
     ):
-        value = meta.get(field)
+        value = meta.get(name)
         # bool is an int subclass: JSON true must not pass for 1.
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise IndexCorruptError(str(path), f"header field {field!r} is missing or invalid: {value!r}")
+            raise IndexCorruptError(str(path), f"header field {name!r} is missing or invalid: {value!r}")
+    params = meta.get("params", {})
+    if not isinstance(params, dict) or not all(
+        not isinstance(value, bool) and isinstance(value, int) and value >= 0 for value in params.values()
+    ):
+        raise IndexCorruptError(str(path), f"header field 'params' is invalid: {params!r}")
     return meta
 
 

@@ -1,0 +1,54 @@
+"""Store-wide recall settings: defaults every recall uses unless the call overrides them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from agentmem.errors import ConfigError
+from agentmem.retrieval import Scoring
+
+__all__ = ["DEFAULT_SCORING", "RecallConfig"]
+
+# Chosen by measurement on LoCoMo (benchmarks/locomo.py, see docs/scoring.md): relevance dominates, and a
+# gentle recency term with a long half-life breaks ties towards what the agent saw lately without letting
+# months-old but relevant memories be crowded out (the failure LangChain's hourly decay shows there).
+DEFAULT_SCORING = Scoring(relevance=1.0, recency=0.1, importance=0.1, half_life=timedelta(days=30))
+
+
+@dataclass(frozen=True, slots=True)
+class RecallConfig:
+    """Defaults of :meth:`agentmem.MemoryStore.recall` for one store.
+
+    Attributes:
+        scoring: weights of relevance, recency and importance, and the recency half-life.
+        hybrid: fuse lexical (BM25-style) matches into relevance, to find names, numbers and rare words.
+        lexical_weight: share of the lexical score in hybrid relevance, in [0, 1].
+        lexical_candidates: lexical matches fetched per query.
+        scale_candidates: candidates per source (relevance, recency, importance) on the scale path.
+        touch: record an access (last_accessed_at, access_count) on the memories recall returns.
+        token_budget: tokens the prompt block may take.
+        max_memories: most memories considered for the block.
+        dedupe_threshold: cosine at or above which a memory counts as a near-duplicate of a better one.
+    """
+
+    scoring: Scoring = field(default_factory=lambda: DEFAULT_SCORING)
+    hybrid: bool = False
+    lexical_weight: float = 0.3
+    lexical_candidates: int = 100
+    scale_candidates: int = 100
+    touch: bool = True
+    token_budget: int = 1000
+    max_memories: int = 50
+    dedupe_threshold: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.lexical_weight <= 1.0:
+            raise ConfigError(f"lexical_weight must be in [0, 1], not {self.lexical_weight}")
+        for name in ("lexical_candidates", "scale_candidates", "max_memories"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+        if self.token_budget < 0:
+            raise ConfigError("token_budget must be >= 0")
+        if not 0.0 < self.dedupe_threshold <= 1.0:
+            raise ConfigError("dedupe_threshold must be in (0, 1]; 1.0 drops only identical vectors")

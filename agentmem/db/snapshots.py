@@ -1,0 +1,130 @@
+"""Reads that feed the in-memory replicas: vectors and scoring attributes, whole or changed since a version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, Engine, select
+
+from agentmem.db.models import memories, namespaces, tombstones
+from agentmem.db.rows import NamespaceRow, vector_from_blob
+
+__all__ = ["Changes", "Snapshot", "SnapshotReader"]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Vectors and scoring attributes of a set of memories, row i describing ``ids[i]``."""
+
+    ids: NDArray[np.int64]
+    vectors: NDArray[np.float32]
+    last_accessed: NDArray[np.float64]
+    importance: NDArray[np.float32]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed after some version: memories now active (new or touched) and ids no longer active."""
+
+    active: Snapshot
+    remove_ids: NDArray[np.int64]
+    version: int
+
+
+_SNAPSHOT_COLUMNS = (memories.c.id, memories.c.embedding, memories.c.last_accessed_at, memories.c.importance)
+
+
+class SnapshotReader:
+    """Reads snapshots of one database's namespaces."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def version(self, ns: NamespaceRow) -> int:
+        """The namespace's current version."""
+        with self._engine.connect() as conn:
+            return _version(conn, ns.id)
+
+    def active(self, ns: NamespaceRow) -> Snapshot:
+        """Every active memory's vector and attributes, and the version they reflect (one transaction)."""
+        with self._engine.connect() as conn, conn.begin():
+            version = _version(conn, ns.id)
+            rows = conn.execute(
+                select(*_SNAPSHOT_COLUMNS)
+                .where(memories.c.namespace_id == ns.id, memories.c.status == "active")
+                .order_by(memories.c.id)
+            ).all()
+        return _snapshot(rows, ns.dimensions, version)
+
+    def of(self, ns: NamespaceRow, ids: Sequence[int]) -> Snapshot:
+        """Vectors and attributes of the given memories (archived ones included), in id order."""
+        with self._engine.connect() as conn, conn.begin():
+            version = _version(conn, ns.id)
+            rows = conn.execute(
+                select(*_SNAPSHOT_COLUMNS)
+                .where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
+                .order_by(memories.c.id)
+            ).all()
+        return _snapshot(rows, ns.dimensions, version)
+
+    def attributes(self, ns: NamespaceRow) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float32], int]:
+        """Ids, last-access times and importances of the active memories, and the version they reflect."""
+        with self._engine.connect() as conn, conn.begin():
+            version = _version(conn, ns.id)
+            rows = conn.execute(
+                select(memories.c.id, memories.c.last_accessed_at, memories.c.importance).where(
+                    memories.c.namespace_id == ns.id, memories.c.status == "active"
+                )
+            ).all()
+        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        last = np.fromiter((r[1] for r in rows), np.float64, len(rows))
+        importance = np.fromiter((r[2] for r in rows), np.float32, len(rows))
+        return ids, last, importance, version
+
+    def changes_since(self, ns: NamespaceRow, version: int) -> Changes:
+        """Changes after ``version``."""
+        with self._engine.connect() as conn, conn.begin():
+            # Read the version first: every change up to it has committed (versions commit in order), so
+            # nothing at or below it can be missed; later changes that also show up are applied twice at
+            # worst, which the replicas tolerate.
+            current = _version(conn, ns.id)
+            rows = conn.execute(
+                select(*_SNAPSHOT_COLUMNS, memories.c.status).where(
+                    memories.c.namespace_id == ns.id, memories.c.version > version
+                )
+            ).all()
+            gone = (
+                conn.execute(
+                    select(tombstones.c.memory_id).where(
+                        tombstones.c.namespace_id == ns.id, tombstones.c.version > version
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        active = [r for r in rows if r.status == "active"]
+        removed = [int(r.id) for r in rows if r.status != "active"] + [int(i) for i in gone]
+        return Changes(_snapshot(active, ns.dimensions, current), np.asarray(removed, dtype=np.int64), current)
+
+
+def _version(conn: Connection, namespace_id: int) -> int:
+    return int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == namespace_id)).scalar_one())
+
+
+def _snapshot(rows: Sequence[Any], dimensions: int, version: int) -> Snapshot:
+    n = len(rows)
+    vectors = np.empty((n, dimensions), dtype=np.float32)
+    for i, r in enumerate(rows):
+        vectors[i] = vector_from_blob(r.embedding, dimensions)
+    return Snapshot(
+        ids=np.fromiter((r.id for r in rows), np.int64, n),
+        vectors=vectors,
+        last_accessed=np.fromiter((r.last_accessed_at for r in rows), np.float64, n),
+        importance=np.fromiter((r.importance for r in rows), np.float32, n),
+        version=version,
+    )

@@ -1,0 +1,168 @@
+"""Ranking a namespace's memories for a query: the exact path and the scale path.
+
+- **Exact path** (indexes that hold exact float32 rows: ``faiss`` flat, ``exact``): one matrix-vector
+  product gives the relevance of every active memory, the attributes give recency and importance, and one
+  vectorised pass scores them all.
+- **Scale path** (ANN or compressed indexes: ``hnsw``, ``ivf``, ``sq8``): candidates are the union of the
+  ANN top-C by relevance, the top-C by recency, the top-C by importance and the lexical matches; each is
+  then re-scored exactly like the exact path would. Its agreement with the exact path is measured in
+  ``benchmarks/``, not assumed.
+
+Hybrid relevance (``lexical`` given) is ``(1 - a) * cosine + a * bm25 / max_bm25``, where the BM25-style
+scores are those of the query's lexical matches and ``max_bm25`` is the best of them: it depends only on
+the memory and the query, never on which other candidates were fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agentmem.attributes import MemoryAttributes
+from agentmem.index import VectorIndex
+from agentmem.retrieval import Components, Scoring, score_arrays, top_k
+
+__all__ = ["Ranked", "Ranking", "merge", "rank", "rank_vectors"]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How to rank: the scoring weights, the time, and the hybrid lexical part."""
+
+    scoring: Scoring
+    now: datetime
+    lexical: Mapping[int, float] | None = None  # memory id -> lexical score > 0
+    lexical_weight: float = 0.0
+    candidates: int = 100  # C of the scale path, per source
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """The best memories, best first, with the components of their scores."""
+
+    ids: NDArray[np.int64]
+    components: Components
+    path: str  # "exact" or "scale"
+
+    @classmethod
+    def empty(cls, path: str) -> Ranked:
+        nothing = np.zeros(0, dtype=np.float64)
+        return cls(np.zeros(0, dtype=np.int64), Components(nothing, nothing, nothing, nothing), path)
+
+
+def rank(
+    index: VectorIndex,
+    attributes: MemoryAttributes,
+    query: NDArray[np.float32],
+    *,
+    k: int,
+    ranking: Ranking,
+    allowed: NDArray[np.int64] | None = None,
+) -> Ranked:
+    """The ``k`` best active memories of a replica for ``query`` (``allowed``: only these ids)."""
+    matrix = index.matrix()
+    if matrix is not None:
+        ids, vectors = matrix
+        keep = None if allowed is None else np.isin(ids, allowed)
+        relevance = vectors @ query
+        rows = _rows(attributes, ids)
+        return _best(
+            ids, relevance, attributes.last_accessed[rows], attributes.importance[rows], keep, k, ranking, "exact"
+        )
+    mask = None if allowed is None else np.isin(attributes.ids, allowed)
+    count = max(ranking.candidates, k)
+    _, ann_ids = index.search(query, count, allowed=allowed)
+    sources = [
+        ann_ids[0],
+        attributes.top(attributes.last_accessed, count, mask),
+        attributes.top(attributes.importance, count, mask),
+    ]
+    if ranking.lexical:
+        sources.append(np.fromiter(ranking.lexical, dtype=np.int64))
+    candidates = np.unique(np.concatenate(sources))
+    candidates = candidates[np.isin(candidates, attributes.ids)]
+    if allowed is not None:
+        candidates = candidates[np.isin(candidates, allowed)]
+    if not candidates.size:
+        return Ranked.empty("scale")
+    rows = attributes.rows(candidates)
+    relevance = index.vectors(candidates) @ query
+    return _best(
+        candidates, relevance, attributes.last_accessed[rows], attributes.importance[rows], None, k, ranking, "scale"
+    )
+
+
+def rank_vectors(
+    ids: NDArray[np.int64],
+    vectors: NDArray[np.float32],
+    last_accessed: NDArray[np.float64],
+    importance: NDArray[np.float32],
+    query: NDArray[np.float32],
+    *,
+    k: int,
+    ranking: Ranking,
+) -> Ranked:
+    """Rank memories given with their vectors (archived memories, which no index holds)."""
+    return _best(ids, vectors @ query, last_accessed, importance, None, k, ranking, "exact")
+
+
+def merge(first: Ranked, second: Ranked, *, k: int) -> Ranked:
+    """The ``k`` best of two rankings made with the same scoring."""
+    if not second.ids.size:
+        return first
+    ids = np.concatenate([first.ids, second.ids])
+    parts = [np.concatenate([getattr(first.components, f), getattr(second.components, f)]) for f in _FIELDS]
+    components = Components(*parts)
+    best = top_k(components.score, k)
+    return Ranked(ids[best], Components(*(p[best] for p in parts)), first.path)
+
+
+_FIELDS = ("score", "relevance", "recency", "importance")
+
+
+def _rows(attributes: MemoryAttributes, ids: NDArray[np.int64]) -> NDArray[np.intp]:
+    # Indexes append new ids, which only grow, so their storage order is usually the attributes' id order:
+    # checking that costs one comparison pass instead of a binary search per memory.
+    if np.array_equal(ids, attributes.ids):
+        return np.arange(ids.size)
+    return attributes.rows(ids)
+
+
+def _best(
+    ids: NDArray[np.int64],
+    cosine: NDArray[np.float32],
+    last_accessed: NDArray[np.float64],
+    importance: NDArray[np.float32],
+    keep: NDArray[np.bool_] | None,
+    k: int,
+    ranking: Ranking,
+    path: str,
+) -> Ranked:
+    if keep is not None:
+        ids, cosine, last_accessed, importance = ids[keep], cosine[keep], last_accessed[keep], importance[keep]
+    if not ids.size:
+        return Ranked.empty(path)
+    relevance = _hybrid(ids, cosine, ranking)
+    components = score_arrays(relevance, last_accessed, importance, now=ranking.now, scoring=ranking.scoring)
+    best = top_k(components.score, k)
+    return Ranked(
+        ids[best],
+        Components(*(getattr(components, f)[best] for f in _FIELDS)),
+        path,
+    )
+
+
+def _hybrid(ids: NDArray[np.int64], cosine: NDArray[np.float32], ranking: Ranking) -> NDArray[np.float64]:
+    relevance = cosine.astype(np.float64)
+    if not ranking.lexical or ranking.lexical_weight <= 0:
+        return relevance
+    top = max(ranking.lexical.values())
+    lexical = np.zeros(ids.size)
+    for row in np.flatnonzero(np.isin(ids, np.fromiter(ranking.lexical, dtype=np.int64))):
+        lexical[row] = ranking.lexical[int(ids[row])] / top
+    a = ranking.lexical_weight
+    return (1 - a) * relevance + a * lexical

@@ -1,0 +1,110 @@
+"""Recall: rank a namespace's memories for a query and build the token-budgeted prompt block."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agentmem.config import RecallConfig
+from agentmem.db.repository import Repository
+from agentmem.db.rows import NamespaceRow
+from agentmem.db.snapshots import SnapshotReader
+from agentmem.ranking import Ranked, Ranking, merge, rank, rank_vectors
+from agentmem.replicas import Replica
+from agentmem.retrieval import Scoring
+from agentmem.types import MemoryFilter, ScoredMemory
+
+__all__ = ["Candidates", "rank_namespace"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Ranked memories with their vectors (row i belongs to ``memories[i]``), for de-duplication."""
+
+    memories: list[ScoredMemory]
+    vectors: NDArray[np.float32]
+    path: str
+
+
+def rank_namespace(
+    *,
+    repository: Repository,
+    snapshots: SnapshotReader,
+    replica: Replica,
+    ns: NamespaceRow,
+    query: str,
+    vector: NDArray[np.float32],
+    k: int,
+    now: datetime,
+    scoring: Scoring,
+    where: MemoryFilter,
+    hybrid: bool,
+    config: RecallConfig,
+) -> Candidates:
+    """The ``k`` best memories of ``ns`` for ``query`` (embedded as ``vector``), best first."""
+    lexical = None
+    if hybrid:
+        matches = repository.lexical(
+            ns, query, limit=config.lexical_candidates, include_archived=where.include_archived
+        )
+        lexical = dict(matches) or None
+    ranking = Ranking(
+        scoring=scoring,
+        now=now,
+        lexical=lexical,
+        lexical_weight=config.lexical_weight if hybrid else 0.0,
+        candidates=config.scale_candidates,
+    )
+    matching = repository.matching_ids(ns, where) if where.restricts_active or where.include_archived else None
+    allowed = None if matching is None or not where.restricts_active else matching
+    ranked = rank(replica.index, replica.attributes, vector, k=k, ranking=ranking, allowed=allowed)
+    archived_vectors = None
+    if where.include_archived:
+        archived = repository.archived_ids(ns) if matching is None else matching
+        archived = archived[~np.isin(archived, replica.attributes.ids)]
+        if archived.size:
+            snap = snapshots.of(ns, [int(i) for i in archived])
+            extra = rank_vectors(
+                snap.ids, snap.vectors, snap.last_accessed, snap.importance, vector, k=k, ranking=ranking
+            )
+            ranked = merge(ranked, extra, k=k)
+            archived_vectors = dict(zip(snap.ids.tolist(), snap.vectors, strict=True))
+    return _candidates(repository, replica, ns, ranked, archived_vectors)
+
+
+def _candidates(
+    repository: Repository,
+    replica: Replica,
+    ns: NamespaceRow,
+    ranked: Ranked,
+    archived_vectors: dict[int, NDArray[np.float32]] | None,
+) -> Candidates:
+    ids = [int(i) for i in ranked.ids]
+    records = {r.id: r for r in repository.get_many(ns, ids)}
+    c = ranked.components
+    memories, rows = [], []
+    for row, memory_id in enumerate(ids):
+        record = records.get(memory_id)
+        if record is None:  # deleted by another process since the replica was synced
+            continue
+        memories.append(
+            ScoredMemory(
+                memory=record,
+                score=float(c.score[row]),
+                relevance=float(c.relevance[row]),
+                recency=float(c.recency[row]),
+                importance=float(c.importance[row]),
+            )
+        )
+        rows.append(memory_id)
+    in_index = np.isin(np.asarray(rows, dtype=np.int64), replica.attributes.ids)
+    vectors = np.zeros((len(rows), replica.index.dimensions), dtype=np.float32)
+    if in_index.any():
+        vectors[in_index] = replica.index.vectors(np.asarray(rows, dtype=np.int64)[in_index])
+    for i, memory_id in enumerate(rows):
+        if not in_index[i] and archived_vectors is not None and memory_id in archived_vectors:
+            vectors[i] = archived_vectors[memory_id]
+    return Candidates(memories, vectors, ranked.path)

@@ -1,0 +1,55 @@
+"""Checks of what callers hand the store, with messages that say what to change."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+
+from agentmem.db.rows import to_epoch
+from agentmem.errors import ConfigError
+from agentmem.types import JSONValue, NewMemory
+
+__all__ = ["DEFAULT_IMPORTANCE", "check_namespace", "check_new_memory", "check_query"]
+
+DEFAULT_IMPORTANCE = 0.5
+"""Importance given to a memory added without one (the middle of the [0, 1] scale)."""
+
+
+def check_query(query: object, k: object) -> str:
+    if not isinstance(query, str) or not query.strip():
+        raise ConfigError("query must be a non-blank string")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ConfigError(f"k must be a positive integer, not {k!r}")
+    return query
+
+
+def check_namespace(name: str) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        raise ConfigError(f"namespace must be a non-blank string of at most 255 characters, not {name!r}")
+    return name
+
+
+def check_new_memory(
+    item: NewMemory, *, now: float, position: int
+) -> tuple[str, str, float, float, Mapping[str, JSONValue]]:
+    where = f"memory #{position}"
+    if not isinstance(item.text, str) or not item.text.strip():
+        raise ConfigError(f"{where}: text must be a non-blank string")
+    if "\x00" in item.text:
+        raise ConfigError(f"{where}: text contains a NUL character; remove it")
+    if not isinstance(item.kind, str) or not item.kind.strip() or len(item.kind) > 64:
+        raise ConfigError(f"{where}: kind must be a non-blank string of at most 64 characters")
+    importance = DEFAULT_IMPORTANCE if item.importance is None else item.importance
+    if isinstance(importance, bool) or not isinstance(importance, (int, float)) or not math.isfinite(importance):
+        raise ConfigError(f"{where}: importance must be a number in [0, 1], not {importance!r}")
+    if not 0.0 <= importance <= 1.0:
+        raise ConfigError(f"{where}: importance must be in [0, 1], not {importance}")
+    if not isinstance(item.metadata, Mapping) or not all(isinstance(k, str) for k in item.metadata):
+        raise ConfigError(f"{where}: metadata must be a mapping with string keys")
+    try:
+        metadata = json.loads(json.dumps(dict(item.metadata), allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: metadata must be JSON-serialisable ({exc})") from exc
+    created = now if item.created_at is None else to_epoch(item.created_at)
+    return item.text, item.kind, float(importance), created, metadata
