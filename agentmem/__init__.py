@@ -6,6 +6,7 @@ namespace is a rebuildable cache for search. Importing agentmem loads neither to
 
 from __future__ import annotations
 
+from agentmem.config import RecallConfig
 from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from agentmem.errors import (
     AgentMemError,
@@ -17,9 +18,8 @@ from agentmem.errors import (
     SchemaError,
     SchemaOutOfDateError,
 )
-from agentmem.store import MemoryStore
-from agentmem.config import RecallConfig
 from agentmem.retrieval import Scoring
+from agentmem.store import MemoryStore
 from agentmem.tokens import Tokenizer
 from agentmem.types import (
     ExportedMemory,

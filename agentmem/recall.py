@@ -10,14 +10,15 @@ from numpy.typing import NDArray
 
 from agentmem.config import RecallConfig
 from agentmem.db.repository import Repository
-from agentmem.db.rows import NamespaceRow
+from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.db.snapshots import SnapshotReader
+from agentmem.parts import StoreParts
 from agentmem.ranking import Ranked, Ranking, merge, rank, rank_vectors
 from agentmem.replicas import Replica
 from agentmem.retrieval import Scoring
 from agentmem.types import MemoryFilter, ScoredMemory
 
-__all__ = ["Candidates", "rank_namespace"]
+__all__ = ["Candidates", "rank_namespace", "rank_query", "touch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +109,44 @@ def _candidates(
         if not in_index[i] and archived_vectors is not None and memory_id in archived_vectors:
             vectors[i] = archived_vectors[memory_id]
     return Candidates(memories, vectors, ranked.path)
+
+
+def rank_query(
+    parts: StoreParts,
+    ns: NamespaceRow | None,
+    query: str,
+    *,
+    k: int,
+    scoring: Scoring | None,
+    where: MemoryFilter | None,
+    hybrid: bool | None,
+    now: datetime | None,
+) -> Candidates:
+    """Embed ``query`` and rank namespace ``ns`` for it with the store's defaults filled in."""
+    config = parts.recall
+    if ns is None:
+        return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
+    vector = parts.embedding.embed([query])[0]
+    with parts.lock:
+        return rank_namespace(
+            repository=parts.repository,
+            snapshots=parts.snapshots,
+            replica=parts.replicas.synced(ns),
+            ns=ns,
+            query=query,
+            vector=vector,
+            k=k,
+            now=now or parts.clock(),
+            scoring=scoring or config.scoring,
+            where=where or MemoryFilter(),
+            hybrid=config.hybrid if hybrid is None else hybrid,
+            config=config,
+        )
+
+
+def touch(parts: StoreParts, ns: NamespaceRow, ids: list[int], when: datetime) -> None:
+    """Record that recall returned ``ids`` at ``when``: one batched write, mirrored in the replica."""
+    epoch = to_epoch(when)
+    with parts.lock:
+        version = parts.repository.touch(ns, ids, when=epoch)
+        parts.replicas.applied(ns, version=version, touched=(np.asarray(ids, dtype=np.int64), epoch))

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from types import TracebackType
 
 import numpy as np
-from sqlalchemy.engine import make_url
 
 from agentmem.config import RecallConfig
-from agentmem.db.engine import default_home, open_engine, resolve_url
-from agentmem.db.migrate import MigrateMode, ensure_schema
-from agentmem.db.repository import Repository
-from agentmem.db.rows import ImportedRow, NamespaceRow, PendingMemory, to_epoch, vector_from_blob
-from agentmem.db.snapshots import SnapshotReader
-from agentmem.embedders import Embedder, content_hash
-from agentmem.embedding_cache import CachedEmbedding
+from agentmem.db.migrate import MigrateMode
+from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
+from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, EmbedderMismatchError, MemoryNotFoundError
+from agentmem.parts import Clock, StoreParts, open_parts
+from agentmem.portability import import_memories
 from agentmem.prompt import assemble
-from agentmem.recall import Candidates, rank_namespace
-from agentmem.replicas import IndexReplicas
+from agentmem.recall import Candidates, rank_query, touch
 from agentmem.retrieval import Scoring
-from agentmem.tokens import Tokenizer, default_tokenizer
+from agentmem.tokens import Tokenizer
 from agentmem.types import (
     ExportedMemory,
     JSONValue,
@@ -43,13 +35,7 @@ from agentmem.validation import check_namespace, check_new_memory, check_query
 
 __all__ = ["MemoryStore"]
 
-INDEX_KINDS = ("faiss", "exact", "hnsw", "ivf", "sq8")
 LIST_ORDERS = ("id", "created_at", "last_accessed_at", "importance", "access_count")
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class MemoryStore:
@@ -60,7 +46,7 @@ class MemoryStore:
     that shares the connection pool, embedder and loaded indexes.
     """
 
-    def __init__(self, parts: _Parts, namespace: str) -> None:
+    def __init__(self, parts: StoreParts, namespace: str) -> None:
         self._parts = parts
         self._repository = parts.repository
         self._replicas = parts.replicas
@@ -113,33 +99,21 @@ class MemoryStore:
             SchemaOutOfDateError: ``migrate="validate"`` on a database that needs migrations.
             EmbedderMismatchError: the namespace was built with another embedding model.
         """
-        if index not in INDEX_KINDS:
-            raise ConfigError(f"index must be one of {', '.join(INDEX_KINDS)}, not {index!r}")
-        url = resolve_url(path_or_url)
-        engine = open_engine(url)
+        parts = open_parts(
+            path_or_url,
+            embedder=embedder,
+            index=index,
+            migrate=migrate,
+            index_dir=index_dir,
+            memory_budget=memory_budget,
+            recall=recall,
+            tokenizer=tokenizer,
+            clock=clock,
+        )
         try:
-            ensure_schema(engine, migrate)
-            if embedder is None:
-                from agentmem.embedders import SentenceTransformerEmbedder
-
-                embedder = SentenceTransformerEmbedder()
-            repository = Repository(engine)
-            snapshots = SnapshotReader(engine)
-            folder = Path(index_dir) if index_dir is not None else _default_index_dir(url)
-            replicas = IndexReplicas(snapshots=snapshots, index_dir=folder, kind=index, memory_budget=memory_budget)
-            parts = _Parts(
-                repository=repository,
-                snapshots=snapshots,
-                replicas=replicas,
-                embedding=CachedEmbedding(embedder, repository),
-                clock=clock or _utc_now,
-                recall=recall or RecallConfig(),
-                tokenizer=tokenizer,
-                lock=threading.RLock(),
-            )
             return cls(parts, namespace)
         except BaseException:
-            engine.dispose()
+            parts.repository.engine.dispose()
             raise
 
     def with_namespace(self, namespace: str) -> MemoryStore:
@@ -361,7 +335,7 @@ class MemoryStore:
         block = assemble(
             ranked.memories,
             token_budget=budget,
-            tokenizer=self._tokenizer(),
+            tokenizer=self._parts.prompt_tokenizer(),
             vectors=ranked.vectors,
             dedupe_threshold=config.dedupe_threshold,
         )
@@ -371,32 +345,7 @@ class MemoryStore:
 
     def stats(self) -> NamespaceStats:
         """Counts, storage and index state of this namespace."""
-        ns = self._namespace_row()
-        if ns is None:
-            return NamespaceStats(
-                self._namespace, self._embedder.model_id, self._embedder.dimensions, 0, 0, 0, {},
-                self._replicas.kind, 0, 0, 0,
-            )  # fmt: skip
-        with self._lock:
-            index = self._replicas.synced(ns).index
-            counts, sql_bytes = self._repository.counts(ns)
-            ns = self._repository.namespace(self._namespace) or ns
-        by_kind: dict[str, int] = {}
-        for (kind, _status), n in counts.items():
-            by_kind[kind] = by_kind.get(kind, 0) + n
-        return NamespaceStats(
-            namespace=ns.name,
-            model_id=ns.model_id,
-            dimensions=ns.dimensions,
-            version=ns.version,
-            active=sum(n for (_k, s), n in counts.items() if s == "active"),
-            archived=sum(n for (_k, s), n in counts.items() if s == "archived"),
-            by_kind=by_kind,
-            index_kind=index.kind,
-            index_size=len(index),
-            index_version=index.version,
-            sql_bytes=sql_bytes,
-        )
+        return self._parts.stats(self._namespace, self._namespace_row())
 
     # -- export and import ------------------------------------------------------------------------
 
@@ -429,48 +378,10 @@ class MemoryStore:
         Raises:
             ConfigError: an invalid item, or ``keep_ids`` with ids already used in this database.
         """
-        batch = list(items)
-        for position, item in enumerate(batch):
-            r = item.record
-            check_new_memory(
-                NewMemory(r.text, r.importance, r.kind, r.metadata, r.created_at), now=0.0, position=position
-            )
-            to_epoch(r.last_accessed_at)
-        if not batch:
-            return []
         with self._lock:
-            ns = self._namespace_row(create=True)
-            assert ns is not None
-            dims = ns.dimensions
-            reusable = [
-                i.embedding is not None and i.model_id == ns.model_id and len(i.embedding) == 4 * dims for i in batch
-            ]
-            hashes = [content_hash(i.record.text) for i in batch]
-            vectors = np.zeros((len(batch), dims), dtype=np.float32)
-            for row, item in enumerate(batch):
-                if reusable[row] and item.embedding is not None:
-                    vectors[row] = vector_from_blob(item.embedding, dims)
-            missing = [row for row, ok in enumerate(reusable) if not ok]
-            if missing:
-                vectors[missing] = self._embedding.vectors_for([batch[row].record.text for row in missing])[1]
-            rows = [
-                ImportedRow(record=i.record, content_hash=h, vector=v, sources=i.sources)
-                for i, h, v in zip(batch, hashes, vectors, strict=True)
-            ]
-            ids, version = self._repository.import_rows(ns, rows, keep_ids=keep_ids)
-            active = np.asarray([i.record.status == "active" for i in batch])
-            id_array = np.asarray(ids, dtype=np.int64)
-            self._replicas.applied(
-                ns,
-                version=version,
-                upsert=(
-                    id_array[active],
-                    vectors[active],
-                    np.asarray([to_epoch(i.record.last_accessed_at) for i in batch])[active],
-                    np.asarray([i.record.importance for i in batch], dtype=np.float32)[active],
-                ),
+            return import_memories(
+                self._parts, lambda: self._namespace_row(create=True), list(items), keep_ids=keep_ids
             )
-        return ids
 
     # -- maintenance ------------------------------------------------------------------------------
 
@@ -528,63 +439,15 @@ class MemoryStore:
         now: datetime | None,
     ) -> Candidates:
         check_query(query, k)
-        config = self._parts.recall
-        ns = self._namespace_row()
-        if ns is None:
-            return Candidates([], np.zeros((0, self._embedder.dimensions), dtype=np.float32), "exact")
-        vector = self._embedding.embed([query])[0]
-        with self._lock:
-            replica = self._replicas.synced(ns)
-            return rank_namespace(
-                repository=self._repository,
-                snapshots=self._parts.snapshots,
-                replica=replica,
-                ns=ns,
-                query=query,
-                vector=vector,
-                k=k,
-                now=now or self._clock(),
-                scoring=scoring or config.scoring,
-                where=where or MemoryFilter(),
-                hybrid=config.hybrid if hybrid is None else hybrid,
-                config=config,
-            )
+        return rank_query(
+            self._parts, self._namespace_row(), query, k=k, scoring=scoring, where=where, hybrid=hybrid, now=now
+        )
 
     def _touch(self, ids: list[int], when: datetime) -> None:
         ns = self._namespace_row()
-        if not ids or ns is None:
-            return
-        epoch = to_epoch(when)
-        with self._lock:
-            version = self._repository.touch(ns, ids, when=epoch)
-            self._replicas.applied(ns, version=version, touched=(np.asarray(ids, dtype=np.int64), epoch))
-
-    def _tokenizer(self) -> Tokenizer:
-        return self._parts.tokenizer or default_tokenizer()
-
-
-@dataclass(frozen=True, slots=True)
-class _Parts:
-    """What the stores of one opened database share, whichever namespace they serve."""
-
-    repository: Repository
-    snapshots: SnapshotReader
-    replicas: IndexReplicas
-    embedding: CachedEmbedding
-    clock: Clock
-    recall: RecallConfig
-    tokenizer: Tokenizer | None
-    lock: threading.RLock
+        if ids and ns is not None:
+            touch(self._parts, ns, ids, when)
 
 
 # search() ranks by meaning alone.
 _RELEVANCE_ONLY = Scoring(relevance=1.0, recency=0.0, importance=0.0)
-
-
-def _default_index_dir(url: str) -> Path:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return Path(f"{parsed.database}.indexes")
-    # One folder per server and database, never per password: the URL is hashed without it.
-    key = hashlib.sha256(parsed.render_as_string(hide_password=True).encode()).hexdigest()[:16]
-    return default_home() / "indexes" / key

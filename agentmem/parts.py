@@ -1,0 +1,132 @@
+"""What the stores of one opened database share, and how it is put together from a path or URL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from agentmem.config import RecallConfig
+from agentmem.db.engine import default_home, open_engine, resolve_url
+from agentmem.db.migrate import MigrateMode, ensure_schema
+from agentmem.db.repository import Repository
+from agentmem.db.rows import NamespaceRow
+from agentmem.db.snapshots import SnapshotReader
+from agentmem.embedders import Embedder
+from agentmem.embedding_cache import CachedEmbedding
+from agentmem.errors import ConfigError
+from agentmem.replicas import IndexReplicas
+from agentmem.tokens import Tokenizer, default_tokenizer
+from agentmem.types import NamespaceStats
+
+__all__ = ["INDEX_KINDS", "Clock", "StoreParts", "open_parts"]
+
+INDEX_KINDS = ("faiss", "exact", "hnsw", "ivf", "sq8")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreParts:
+    """What the stores of one opened database share, whichever namespace they serve."""
+
+    repository: Repository
+    snapshots: SnapshotReader
+    replicas: IndexReplicas
+    embedding: CachedEmbedding
+    clock: Clock
+    recall: RecallConfig
+    tokenizer: Tokenizer | None
+    lock: threading.RLock
+
+    def prompt_tokenizer(self) -> Tokenizer:
+        return self.tokenizer or default_tokenizer()
+
+    def stats(self, name: str, ns: NamespaceRow | None) -> NamespaceStats:
+        """Counts, storage and index state of a namespace (``ns`` None: it has no memories yet)."""
+        embedder = self.embedding.embedder
+        if ns is None:
+            return NamespaceStats(
+                name, embedder.model_id, embedder.dimensions, 0, 0, 0, {}, self.replicas.kind, 0, 0, 0
+            )
+        with self.lock:
+            index = self.replicas.synced(ns).index
+            counts, sql_bytes = self.repository.counts(ns)
+            ns = self.repository.namespace(name) or ns
+        by_kind: dict[str, int] = {}
+        for (kind, _status), n in counts.items():
+            by_kind[kind] = by_kind.get(kind, 0) + n
+        return NamespaceStats(
+            namespace=ns.name,
+            model_id=ns.model_id,
+            dimensions=ns.dimensions,
+            version=ns.version,
+            active=sum(n for (_k, s), n in counts.items() if s == "active"),
+            archived=sum(n for (_k, s), n in counts.items() if s == "archived"),
+            by_kind=by_kind,
+            index_kind=index.kind,
+            index_size=len(index),
+            index_version=index.version,
+            sql_bytes=sql_bytes,
+        )
+
+
+def open_parts(
+    path_or_url: str | os.PathLike[str] | None,
+    *,
+    embedder: Embedder | None,
+    index: str,
+    migrate: MigrateMode,
+    index_dir: str | os.PathLike[str] | None,
+    memory_budget: int | None,
+    recall: RecallConfig | None,
+    tokenizer: Tokenizer | None,
+    clock: Clock | None,
+) -> StoreParts:
+    """Connect to the database, bring its schema up to date and set up the shared parts (see MemoryStore.open)."""
+    if index not in INDEX_KINDS:
+        raise ConfigError(f"index must be one of {', '.join(INDEX_KINDS)}, not {index!r}")
+    if memory_budget is not None and memory_budget < 0:
+        raise ConfigError("memory_budget must be a number of bytes >= 0, or None for no limit")
+    url = resolve_url(path_or_url)
+    engine = open_engine(url)
+    try:
+        ensure_schema(engine, migrate)
+        if embedder is None:
+            from agentmem.embedders import SentenceTransformerEmbedder
+
+            embedder = SentenceTransformerEmbedder()
+        repository = Repository(engine)
+        snapshots = SnapshotReader(engine)
+        folder = Path(index_dir) if index_dir is not None else _default_index_dir(url)
+        return StoreParts(
+            repository=repository,
+            snapshots=snapshots,
+            replicas=IndexReplicas(snapshots=snapshots, index_dir=folder, kind=index, memory_budget=memory_budget),
+            embedding=CachedEmbedding(embedder, repository),
+            clock=clock or utc_now,
+            recall=recall or RecallConfig(),
+            tokenizer=tokenizer,
+            lock=threading.RLock(),
+        )
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def _default_index_dir(url: str) -> Path:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(f"{parsed.database}.indexes")
+    # One folder per server and database, never per password: the URL is hashed without it.
+    key = hashlib.sha256(parsed.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return default_home() / "indexes" / key
