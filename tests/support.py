@@ -71,6 +71,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-@pytest.fixture(params=["faiss", "exact"])
+@pytest.fixture(params=["faiss", "exact", "hnsw", "sq8"])
 def index_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -22,6 +22,7 @@ from agentmem.index.base import (
     check_dimensions,
     check_k,
     empty_results,
+    isin_sorted,
     top_k,
 )
 from agentmem.index.faiss_runtime import _faiss
@@ -32,7 +33,8 @@ __all__ = ["BYTES_PER_ID", "EXACT_SUBSET", "FaissBackedIndex", "flat_inner"]
 # IndexIDMap2 keeps an id → position hash map (unordered_map node + bucket) next to the id vector.
 BYTES_PER_ID = 8 + 56
 # Checking presence one id at a time costs ~5 µs; copying the whole id map and sorting costs ~50 ns per
-# vector held. Below this ratio of index size to batch size, the per-id loop is cheaper.
+# vector held (then cached until the next mutation). Below this ratio of index size to batch size, the
+# per-id loop is cheaper.
 _LOOKUP_RATIO = 128
 # An approximate kind answers an `allowed` set of at most this many held ids exactly, from reconstructed
 # vectors (~3 ms at 384-d): a filtered graph or IVF search over so few ids misses many of them.
@@ -75,6 +77,8 @@ class FaissBackedIndex:
         self._dimensions = check_dimensions(dimensions)
         self.version = 0
         self._index: Any = self._new_index()
+        # Every id held, sorted: built on demand for presence checks, dropped by every mutation.
+        self._sorted: NDArray[np.int64] | None = None
 
     @property
     def kind(self) -> str:
@@ -98,11 +102,14 @@ class FaissBackedIndex:
         if not len(id_array):
             return
         present = id_array[self._present(id_array)]
-        if len(present):
-            # FAISS would keep both copies of an id: drop the old ones first.
-            self._drop(present)
-        self._add(id_array, matrix)
-        self._after_change()
+        try:
+            if len(present):
+                # FAISS would keep both copies of an id: drop the old ones first.
+                self._drop(present)
+            self._add(id_array, matrix)
+            self._after_change()
+        finally:
+            self._sorted = None
 
     def remove(self, ids: NDArray[np.int64]) -> int:
         """Remove ids in one batch; unknown ids are ignored. See :meth:`VectorIndex.remove`.
@@ -115,8 +122,11 @@ class FaissBackedIndex:
         if not len(present):
             # Skipping the call matters: remove_ids scans and compacts everything even to remove nothing.
             return 0
-        self._drop(present)
-        self._after_change()
+        try:
+            self._drop(present)
+            self._after_change()
+        finally:
+            self._sorted = None
         return len(present)
 
     def search(
@@ -166,7 +176,7 @@ class FaissBackedIndex:
 
     def ids(self) -> NDArray[np.int64]:
         """Every id held, sorted ascending."""
-        return np.sort(self._held_ids())
+        return np.array(self._sorted_ids(), dtype=np.int64)
 
     def vectors(self, ids: NDArray[np.int64]) -> NDArray[np.float32]:
         """The stored vectors of ``ids`` (as FAISS reconstructs them). See :meth:`VectorIndex.vectors`."""
@@ -266,7 +276,7 @@ class FaissBackedIndex:
 
     def _adopt(self, restored: Any) -> None:
         """Take over an accepted deserialized FAISS index."""
-        self._index = restored
+        self._index, self._sorted = restored, None
 
     def _held_ids(self) -> NDArray[np.int64]:
         """Every id held, in storage order (possibly a view, valid until the next mutation)."""
@@ -323,9 +333,13 @@ class FaissBackedIndex:
 
     def _present(self, ids: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Whether each id is held, in O(len(ids)) for small batches instead of O(len(self))."""
-        total = len(self)
-        if total == 0:
+        if len(self) == 0:
             return np.zeros(len(ids), dtype=np.bool_)
-        if len(ids) * _LOOKUP_RATIO < total:
+        if self._sorted is None and len(ids) * _LOOKUP_RATIO < len(self):
             return np.fromiter((self._holds(key) for key in ids.tolist()), dtype=np.bool_, count=len(ids))
-        return np.isin(ids, self._held_ids())
+        return isin_sorted(ids, self._sorted_ids())
+
+    def _sorted_ids(self) -> NDArray[np.int64]:
+        if self._sorted is None:
+            self._sorted = np.sort(self._held_ids())
+        return self._sorted

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.index.base import check_setting
+from agentmem.index.base import check_setting, isin_sorted
 from agentmem.index.faiss_backed import BYTES_PER_ID, FaissBackedIndex
 from agentmem.index.faiss_runtime import _faiss
 from agentmem.index.persist import IndexHeader
@@ -36,7 +36,7 @@ class HnswIndex(FaissBackedIndex):
     Search is approximate: a result may miss a better vector (``min(k, candidates)`` results are still
     always returned, by an exact fallback when the graph comes back short). ``vectors`` and ``search``
     scores are exact. A rebuild (inside the ``upsert`` or ``remove`` that crosses the tombstone limit)
-    costs as much as building the graph anew: seconds per 100k vectors.
+    costs as much as building the graph anew: ~10 s per 100k vectors of 384-d on the 2-core target.
 
     Attributes:
         version: the namespace version this index reflects (0 when new).
@@ -108,7 +108,7 @@ class HnswIndex(FaissBackedIndex):
         )
 
     def _adopt(self, restored: Any) -> None:
-        self._index = restored
+        super()._adopt(restored)
         self._dead = int(np.count_nonzero(self._labels() < 0))
         # Reading an IndexIDMap2 rebuilds its id → slot map from the labels: removed ids are gone from it.
         self._removed = set()
@@ -127,7 +127,7 @@ class HnswIndex(FaissBackedIndex):
 
     def _drop(self, ids: NDArray[np.int64]) -> None:
         labels = self._labels()
-        slots = np.flatnonzero(np.isin(labels, ids))
+        slots = np.flatnonzero(isin_sorted(labels, np.sort(ids)))
         labels[slots] = DEAD
         self._dead += len(slots)
         self._removed.update(ids.tolist())

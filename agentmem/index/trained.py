@@ -69,11 +69,13 @@ class TrainedIndex(FaissBackedIndex):
         raise NotImplementedError
 
     def _contents(self) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        """Every id and its vector, for a training (views are fine: they are copied before the swap)."""
+        """Every id and its vector, to train on (views are fine: they are copied before the swap).
+
+        The exact rows while untrained; a kind that retrains reads its trained index by overriding this.
+        """
         matrix = self.matrix()
         if matrix is None:
-            ids = self._held_ids()
-            return ids, self._reconstruct(ids)
+            raise NotImplementedError(f"{type(self).__name__} cannot read its vectors back to retrain")
         return matrix
 
     def _new_index(self) -> Any:

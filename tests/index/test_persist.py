@@ -7,13 +7,14 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from agentmem.errors import IndexCorruptError
-from agentmem.index import create_index, load_index
+from agentmem.index import FaissIndex, HnswIndex, IvfIndex, Sq8Index, VectorIndex, create_index, load_index
 from agentmem.index.persist import MAGIC, IndexHeader, read_index_file, write_index_file
 
 HEADER = IndexHeader(kind="exact", dimensions=4, version=3, count=2)
@@ -95,7 +96,10 @@ def test_a_crash_before_the_rename_leaves_the_old_file_intact(tmp_path: Path) ->
     np.testing.assert_array_equal(loaded.ids(), [1, 2])
 
 
-@pytest.mark.parametrize("kind", ["faiss", "exact"])
+KINDS = ["exact", "faiss", "hnsw", "ivf", "sq8"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_truncated_index_is_corrupt(tmp_path: Path, kind: str) -> None:
     index = create_index(kind, 8)
     index.upsert(np.arange(10), np.eye(10, 8, dtype=np.float32))
@@ -109,7 +113,7 @@ def test_a_truncated_index_is_corrupt(tmp_path: Path, kind: str) -> None:
         assert caught.value.path == str(path)
 
 
-@pytest.mark.parametrize("kind", ["faiss", "exact"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_flipped_payload_byte_is_corrupt(tmp_path: Path, kind: str) -> None:
     index = create_index(kind, 8)
     index.upsert(np.arange(10), np.eye(10, 8, dtype=np.float32))
@@ -144,6 +148,9 @@ def test_a_garbage_file_is_corrupt(tmp_path: Path, content: bytes) -> None:
         ({"payload_crc32": "abc"}, "payload_crc32"),
         ({"payload_length": len(PAYLOAD) - 1}, "unexpected bytes"),
         ({"payload_length": len(PAYLOAD) + 1}, "truncated"),
+        ({"params": [1]}, "params"),
+        ({"params": {"nprobe": -1}}, "params"),
+        ({"params": {"nprobe": True}}, "params"),
     ],
 )
 def test_a_bad_header_is_corrupt(tmp_path: Path, meta_changes: dict[str, object], reason: str) -> None:
@@ -164,7 +171,7 @@ def test_header_json_that_does_not_parse_is_corrupt(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("meta_changes", "payload", "reason"),
     [
-        ({"kind": "hnsw"}, b"", "unknown index kind"),
+        ({"kind": "annoy"}, b"", "unknown index kind"),
         ({"count": 3}, b"\x00" * (2 * 8 + 2 * 4 * 4), "does not fit"),
         ({"count": 2}, (np.array([5, 5]).tobytes() + bytes(32)), "repeated"),
         ({"kind": "faiss"}, b"not a faiss index", "FAISS cannot read"),
@@ -193,3 +200,54 @@ def test_load_index_refuses_a_faiss_payload_whose_header_lies(tmp_path: Path) ->
 def test_a_missing_file_is_not_reported_as_corrupt(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_index(tmp_path / "absent.idx")
+
+
+def test_params_round_trip_through_the_header(tmp_path: Path) -> None:
+    header = IndexHeader(kind="ivf", dimensions=4, version=3, count=2, params={"nprobe": 4, "min_train": 9})
+    write_index_file(tmp_path / "a.idx", header, PAYLOAD)
+    assert read_index_file(tmp_path / "a.idx") == (header, PAYLOAD)
+    write_index_file(tmp_path / "b.idx", HEADER, PAYLOAD)  # no params: the field is left out
+    assert "params" not in (tmp_path / "b.idx").read_bytes()[:200].decode("utf-8", "replace")
+    assert read_index_file(tmp_path / "b.idx")[0].params == {}
+
+
+WRITERS: dict[str, Callable[[], VectorIndex]] = {
+    "faiss": lambda: FaissIndex(8),
+    "hnsw": lambda: HnswIndex(8),
+    "trained ivf": lambda: IvfIndex(8, min_train=2),
+    "trained sq8": lambda: Sq8Index(8, min_train=2),
+}
+
+
+@pytest.mark.parametrize(
+    ("written", "claimed"),
+    [
+        ("faiss", "hnsw"),
+        ("hnsw", "faiss"),
+        ("hnsw", "sq8"),
+        ("trained sq8", "ivf"),
+        ("trained sq8", "faiss"),
+        ("trained ivf", "sq8"),
+    ],
+)
+def test_a_payload_of_another_kind_is_corrupt(tmp_path: Path, written: str, claimed: str) -> None:
+    index = WRITERS[written]()
+    index.upsert(np.arange(3), np.eye(3, 8, dtype=np.float32))
+    path = tmp_path / "ns.idx"
+    index.save(path)
+    _, payload = read_index_file(path)
+    path.write_bytes(raw_file(good_meta(payload, kind=claimed, dimensions=8, count=3), payload))
+    with pytest.raises(IndexCorruptError, match=f"not what kind '{claimed}' writes"):
+        load_index(path)
+
+
+@pytest.mark.parametrize("params", [{"m": 0}, {"ef_search": 0}])
+def test_bad_settings_in_the_header_are_corrupt(tmp_path: Path, params: dict[str, int]) -> None:
+    index = create_index("hnsw", 8)
+    index.upsert(np.arange(3), np.eye(3, 8, dtype=np.float32))
+    path = tmp_path / "ns.idx"
+    index.save(path)
+    _, payload = read_index_file(path)
+    path.write_bytes(raw_file(good_meta(payload, kind="hnsw", dimensions=8, count=3, params=params), payload))
+    with pytest.raises(IndexCorruptError, match="bad params"):
+        load_index(path)

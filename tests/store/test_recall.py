@@ -142,7 +142,23 @@ def test_bad_recall_arguments(store: MemoryStore) -> None:
         store.retrieve("   ")
 
 
-WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "flight", "hotel", "Lisbon", "09:40", "café", "naïve", "東京", "budget", "meeting"])
+WORDS = st.sampled_from(
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "flight",
+        "hotel",
+        "Lisbon",
+        "09:40",
+        "café",
+        "naïve",
+        "東京",
+        "budget",
+        "meeting",
+    ]
+)
 TEXTS = st.lists(st.lists(WORDS, min_size=1, max_size=60).map(" ".join), min_size=1, max_size=12)
 
 

@@ -31,7 +31,9 @@ def _fill(store: MemoryStore) -> None:
 @pytest.mark.parametrize("vectors", [True, False])
 def test_export_import_round_trips_exactly(db_url: str, tmp_path: Path, vectors: bool) -> None:
     source_embedder = CountingEmbedder()
-    with MemoryStore.open(db_url, namespace="a", embedder=source_embedder, index_dir=tmp_path / "s", clock=lambda: NOW) as source:
+    with MemoryStore.open(
+        db_url, namespace="a", embedder=source_embedder, index_dir=tmp_path / "s", clock=lambda: NOW
+    ) as source:
         _fill(source)
         buffer = io.StringIO()
         count = write_jsonl(source.export_memories(vectors=vectors), buffer)
@@ -44,7 +46,9 @@ def test_export_import_round_trips_exactly(db_url: str, tmp_path: Path, vectors:
         ids = target.import_memories(read_jsonl(buffer))
         assert ids == [m.id for m in original]
         # Everything but the change counter, which is the target namespace's own.
-        assert [replace(m, version=0) for m in target.list_memories(limit=100)] == [replace(m, version=0) for m in original]
+        assert [replace(m, version=0) for m in target.list_memories(limit=100)] == [
+            replace(m, version=0) for m in original
+        ]
         assert [e.embedding for e in target.export_memories(vectors=True)] == original_vectors
         assert target_embedder.embedded == (0 if vectors else 3)
         assert target.search("a plan to fly", k=1)[0].memory.id == original[1].id
@@ -72,7 +76,9 @@ def test_list_filters_sorts_and_pages(tmp_path: Path) -> None:
         assert [m.importance for m in by_importance] == [0.9, 0.5, 0.2]
         assert [m.text for m in store.list_memories(limit=1, offset=1)] == ["a plan to fly"]
         assert [m.text for m in store.list_memories(where=MemoryFilter(kinds=("plan",)))] == ["a plan to fly"]
-        assert [m.text for m in store.list_memories(order_by="access_count", descending=True, limit=1)] == ["a plan to fly"]
+        assert [m.text for m in store.list_memories(order_by="access_count", descending=True, limit=1)] == [
+            "a plan to fly"
+        ]
         with pytest.raises(ConfigError, match="order_by"):
             store.list_memories(order_by="text; drop table")
 
