@@ -122,7 +122,8 @@ def test_archived_memories_only_with_include_archived(tmp_path: Path) -> None:
             conn.execute(text("UPDATE agentmem_namespaces SET version = version + 1"))
             conn.execute(
                 text(
-                    "UPDATE agentmem_memories SET status='archived', version=(SELECT version FROM agentmem_namespaces) WHERE id=:i"
+                    "UPDATE agentmem_memories SET status='archived', "
+                    "version=(SELECT version FROM agentmem_namespaces) WHERE id=:i"
                 ),
                 {"i": archived.id},
             )

@@ -62,7 +62,7 @@ def test_import_rejects_bad_lines_with_their_number() -> None:
     lines = io.StringIO('{"id": 1, "text": "ok", "created_at": "2024-01-01T00:00:00+00:00"}\nnot json\n')
     reader = read_jsonl(lines, name="dump.jsonl")
     assert next(reader).record.text == "ok"
-    with pytest.raises(ConfigError, match="dump.jsonl:2"):
+    with pytest.raises(ConfigError, match=r"dump\.jsonl:2"):
         next(reader)
     with pytest.raises(ConfigError, match="time zone"):
         list(read_jsonl(io.StringIO('{"id": 1, "text": "x", "created_at": "2024-01-01T00:00:00"}')))
