@@ -6,7 +6,7 @@ namespace is a rebuildable cache for search. Importing agentmem loads neither to
 
 from __future__ import annotations
 
-from agentmem.config import RecallConfig
+from agentmem.config import MemoryPolicy, RecallConfig
 from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from agentmem.errors import (
     AgentMemError,
@@ -28,6 +28,8 @@ from agentmem.types import (
     NamespaceStats,
     NewMemory,
     PromptMemory,
+    PruneResult,
+    Reflection,
     ScoredMemory,
     SearchHit,
 )
@@ -42,13 +44,16 @@ __all__ = [
     "IndexCorruptError",
     "MemoryFilter",
     "MemoryNotFoundError",
+    "MemoryPolicy",
     "MemoryRecord",
     "MemoryStore",
     "MissingDependencyError",
     "NamespaceStats",
     "NewMemory",
     "PromptMemory",
+    "PruneResult",
     "RecallConfig",
+    "Reflection",
     "SchemaError",
     "SchemaOutOfDateError",
     "ScoredMemory",

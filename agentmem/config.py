@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from agentmem.errors import ConfigError
+from agentmem.reflection import ReflectionPolicy
 from agentmem.retrieval import Scoring
 
-__all__ = ["DEFAULT_SCORING", "RecallConfig"]
+__all__ = ["DEFAULT_SCORING", "MemoryPolicy", "RecallConfig"]
 
 # Chosen by measurement on LoCoMo (benchmarks/locomo.py, see docs/scoring.md): relevance dominates, and a
 # gentle recency term with a long half-life breaks ties towards what the agent saw lately without letting
@@ -52,3 +53,26 @@ class RecallConfig:
             raise ConfigError("token_budget must be >= 0")
         if not 0.0 < self.dedupe_threshold <= 1.0:
             raise ConfigError("dedupe_threshold must be in (0, 1]; 1.0 drops only identical vectors")
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryPolicy:
+    """How a store keeps its memory small: duplicates, budgets, reflection and forgetting.
+
+    Attributes:
+        dedupe: adding the exact text of an active memory strengthens it (one more access, the higher
+            importance) instead of storing a copy.
+        max_active: most active memories per namespace; after each add the lowest-retention ones beyond it
+            are archived (None: no limit).
+        reflection: when and how observations are grouped into reflections.
+        forget_half_life: the recency half-life of retention (see :mod:`agentmem.forgetting`).
+    """
+
+    dedupe: bool = True
+    max_active: int | None = None
+    reflection: ReflectionPolicy = field(default_factory=ReflectionPolicy)
+    forget_half_life: timedelta = timedelta(days=30)
+
+    def __post_init__(self) -> None:
+        if self.max_active is not None and self.max_active < 1:
+            raise ConfigError("max_active must be at least 1, or None for no budget")

@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
-from agentmem.config import RecallConfig
+from agentmem.config import MemoryPolicy, RecallConfig
 from agentmem.db.engine import default_home, open_engine, resolve_url
+from agentmem.db.lifecycle import Lifecycle
 from agentmem.db.migrate import MigrateMode, ensure_schema
 from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow
@@ -24,6 +26,10 @@ from agentmem.errors import ConfigError
 from agentmem.replicas import IndexReplicas
 from agentmem.tokens import Tokenizer, default_tokenizer
 from agentmem.types import NamespaceStats
+
+if TYPE_CHECKING:
+    from agentmem.importance import ImportanceScorer
+    from agentmem.summarize import Summarizer
 
 __all__ = ["INDEX_KINDS", "Clock", "StoreParts", "open_parts"]
 
@@ -47,6 +53,24 @@ class StoreParts:
     recall: RecallConfig
     tokenizer: Tokenizer | None
     lock: threading.RLock
+    lifecycle: Lifecycle
+    policy: MemoryPolicy
+    summarizer_given: Summarizer | None = None
+    importance: ImportanceScorer | None = None
+
+    def importance_scorer(self) -> ImportanceScorer:
+        if self.importance is not None:
+            return self.importance
+        from agentmem.importance import HeuristicImportance
+
+        return HeuristicImportance()
+
+    def summarizer(self) -> Summarizer:
+        if self.summarizer_given is not None:
+            return self.summarizer_given
+        from agentmem.summarize import ExtractiveSummarizer
+
+        return ExtractiveSummarizer(self.tokenizer)
 
     def prompt_tokenizer(self) -> Tokenizer:
         return self.tokenizer or default_tokenizer()
@@ -89,6 +113,9 @@ def open_parts(
     index_dir: str | os.PathLike[str] | None,
     memory_budget: int | None,
     recall: RecallConfig | None,
+    policy: MemoryPolicy | None,
+    summarizer: Summarizer | None,
+    importance: ImportanceScorer | None,
     tokenizer: Tokenizer | None,
     clock: Clock | None,
 ) -> StoreParts:
@@ -117,6 +144,10 @@ def open_parts(
             recall=recall or RecallConfig(),
             tokenizer=tokenizer,
             lock=threading.RLock(),
+            lifecycle=Lifecycle(engine),
+            policy=policy or MemoryPolicy(),
+            summarizer_given=summarizer,
+            importance=importance,
         )
     except BaseException:
         engine.dispose()

@@ -132,7 +132,10 @@ class IndexReplicas:
                 replica.attributes.remove(remove)
             if upsert is not None and len(upsert[0]):
                 ids, vectors, last_accessed, importance = upsert
-                replica.index.upsert(ids, vectors)
+                # A memory's vector never changes in place: ids already held only update their attributes.
+                new = ~np.isin(ids, replica.attributes.ids)
+                if new.any():
+                    replica.index.upsert(ids[new], vectors[new])
                 replica.attributes.upsert(ids, last_accessed, importance)
             if touched is not None:
                 replica.attributes.touch(*touched)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agentmem.config import RecallConfig
+from agentmem.config import MemoryPolicy, RecallConfig
 from agentmem.db.migrate import MigrateMode
-from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
+from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, EmbedderMismatchError, MemoryNotFoundError
+from agentmem.forgetting import PrunePlan
+from agentmem.ingest import add_memories
+from agentmem.maintenance import pending_importance, prune, reflect, restore
 from agentmem.parts import Clock, StoreParts, open_parts
 from agentmem.portability import import_memories
 from agentmem.prompt import assemble
@@ -28,10 +32,16 @@ from agentmem.types import (
     NamespaceStats,
     NewMemory,
     PromptMemory,
+    PruneResult,
+    Reflection,
     ScoredMemory,
     SearchHit,
 )
-from agentmem.validation import check_namespace, check_new_memory, check_query
+from agentmem.validation import check_namespace, check_query
+
+if TYPE_CHECKING:
+    from agentmem.importance import ImportanceScorer
+    from agentmem.summarize import Summarizer
 
 __all__ = ["MemoryStore"]
 
@@ -73,6 +83,9 @@ class MemoryStore:
         index_dir: str | os.PathLike[str] | None = None,
         memory_budget: int | None = None,
         recall: RecallConfig | None = None,
+        policy: MemoryPolicy | None = None,
+        summarizer: Summarizer | None = None,
+        importance: ImportanceScorer | None = None,
         tokenizer: Tokenizer | None = None,
         clock: Clock | None = None,
     ) -> MemoryStore:
@@ -91,6 +104,9 @@ class MemoryStore:
             memory_budget: bytes the loaded vector indexes of all namespaces may hold together; the least
                 recently used are saved and unloaded past it (None: no limit).
             recall: defaults of :meth:`recall` (scoring weights, hybrid, budget...).
+            policy: duplicates, the active-memory budget, reflection and forgetting settings.
+            summarizer: writes reflections; default: offline extractive (keeps names, numbers, dates).
+            importance: scores memories added without an importance; default: an offline heuristic.
             tokenizer: counts prompt tokens; default: the embedding model's own word-piece tokenizer.
             clock: returns the current time (timezone-aware); default: the system clock in UTC.
 
@@ -107,6 +123,9 @@ class MemoryStore:
             index_dir=index_dir,
             memory_budget=memory_budget,
             recall=recall,
+            policy=policy,
+            summarizer=summarizer,
+            importance=importance,
             tokenizer=tokenizer,
             clock=clock,
         )
@@ -160,7 +179,7 @@ class MemoryStore:
 
         Args:
             text: what was observed; must not be blank.
-            importance: in [0, 1]; default :data:`DEFAULT_IMPORTANCE`.
+            importance: in [0, 1]; default: the store's importance scorer decides (offline heuristic).
             kind: a label such as ``observation``, ``reflection`` or ``plan``.
             metadata: JSON-serialisable key/values, filterable later.
             created_at: when it happened (timezone-aware); default: now.
@@ -178,24 +197,7 @@ class MemoryStore:
             ConfigError: any item is invalid (nothing is stored then).
         """
         news = [NewMemory(text=i) if isinstance(i, str) else i for i in items]
-        now = to_epoch(self._clock())
-        checked = [check_new_memory(n, now=now, position=p) for p, n in enumerate(news)]
-        if not checked:
-            return []
-        with self._lock:
-            ns = self._namespace_row(create=True)
-            assert ns is not None
-            hashes, vectors = self._embedding.vectors_for([c[0] for c in checked])
-            pending = [
-                PendingMemory(text=t, content_hash=h, kind=k, importance=i, created_at=c, metadata=m, vector=v)
-                for (t, k, i, c, m), h, v in zip(checked, hashes, vectors, strict=False)
-            ]
-            records = self._repository.insert(ns, pending, model_id=ns.model_id)
-            ids = np.asarray([r.id for r in records], dtype=np.int64)
-            created = np.asarray([c[3] for c in checked], dtype=np.float64)
-            importance = np.asarray([c[2] for c in checked], dtype=np.float32)
-            self._replicas.applied(ns, version=records[0].version, upsert=(ids, vectors, created, importance))
-        return records
+        return add_memories(self._parts, self._namespace_for_write, news)
 
     def forget(self, memory_id: int) -> None:
         """Delete a memory for good: its text, metadata and vector.
@@ -383,6 +385,72 @@ class MemoryStore:
                 self._parts, lambda: self._namespace_row(create=True), list(items), keep_ids=keep_ids
             )
 
+    # -- distilling and forgetting -----------------------------------------------------------------
+
+    def reflect(self, *, dry_run: bool = False, now: datetime | None = None) -> list[Reflection]:
+        """Distil groups of related observations into reflections that replace them.
+
+        Each reflection is stored with ``kind="reflection"``, an importance derived from its sources and
+        links to them; the sources are archived (out of recall, kept in SQL, restorable). One transaction per
+        reflection, and running it again never duplicates one.
+
+        Args:
+            dry_run: only say what would be made.
+            now: the time recorded as the reflection's; default: the clock.
+        """
+        ns = self._namespace_row()
+        if ns is None:
+            return []
+        return reflect(self._parts, ns, now=now or self._clock(), dry_run=dry_run)
+
+    def maybe_reflect(self, *, now: datetime | None = None) -> list[Reflection]:
+        """Reflect if the importances of un-reflected observations add up to the policy's threshold."""
+        ns = self._namespace_row()
+        if ns is None or pending_importance(self._parts, ns) < self._parts.policy.reflection.threshold:
+            return []
+        return self.reflect(now=now)
+
+    def prune(
+        self,
+        *,
+        older_than: timedelta | None = None,
+        below_retention: float | None = None,
+        max_active: int | None = None,
+        hard: bool = False,
+        dry_run: bool = True,
+        now: datetime | None = None,
+    ) -> PruneResult:
+        """Forget what matters least: archive (or with ``hard``, delete) the memories any criterion selects.
+
+        Retention combines importance, recency and access count (:mod:`agentmem.forgetting`). A dry run
+        (the default) changes nothing and lists exactly what would go.
+
+        Args:
+            older_than: memories created longer ago than this.
+            below_retention: memories whose retention is below this, in [0, 1].
+            max_active: keep at most this many active memories (lowest retention goes first).
+            hard: delete text, vector and cached embedding for good instead of archiving.
+            dry_run: only report.
+            now: the time retention is measured at; default: the clock.
+        """
+        plan = PrunePlan(older_than, below_retention, max_active, self._parts.policy.forget_half_life)
+        ns = self._namespace_row()
+        if ns is None:
+            return PruneResult("delete" if hard else "archive", (), (), applied=not dry_run)
+        return prune(self._parts, ns, plan, now=now or self._clock(), hard=hard, dry_run=dry_run)
+
+    def restore(self, memory_ids: Iterable[int]) -> list[int]:
+        """Bring archived memories back into recall; returns the ids restored."""
+        ns = self._namespace_row()
+        return [] if ns is None else restore(self._parts, ns, list(memory_ids))
+
+    def sources(self, memory_id: int) -> list[MemoryRecord]:
+        """The memories a reflection was made from (archived ones included), in id order."""
+        ns = self._namespace_row()
+        self.get(memory_id)
+        assert ns is not None
+        return self._repository.get_many(ns, sorted(self._repository.sources_of(memory_id)))
+
     # -- maintenance ------------------------------------------------------------------------------
 
     def reindex(self) -> NamespaceStats:
@@ -417,6 +485,11 @@ class MemoryStore:
                 self._check_embedder(found)
             self._ns = found
         return self._ns
+
+    def _namespace_for_write(self) -> NamespaceRow:
+        ns = self._namespace_row(create=True)
+        assert ns is not None
+        return ns
 
     def _check_embedder(self, ns: NamespaceRow) -> None:
         if (ns.model_id, ns.dimensions) != (self._embedder.model_id, self._embedder.dimensions):

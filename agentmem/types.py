@@ -16,6 +16,8 @@ __all__ = [
     "NamespaceStats",
     "NewMemory",
     "PromptMemory",
+    "PruneResult",
+    "Reflection",
     "ScoredMemory",
     "SearchHit",
 ]
@@ -214,3 +216,35 @@ class ExportedMemory:
     sources: tuple[int, ...] = ()
     model_id: str | None = None
     embedding: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reflection:
+    """A summary that replaced a group of memories.
+
+    Attributes:
+        memory: the reflection (``kind="reflection"``); None in a dry run.
+        summary: its text.
+        sources: ids of the memories it summarises (archived by it, unless a dry run).
+    """
+
+    memory: MemoryRecord | None
+    summary: str
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    """What a prune removed, or would remove in a dry run.
+
+    Attributes:
+        action: ``archive`` (kept in SQL, out of recall, restorable) or ``delete`` (gone for good).
+        memories: the memories concerned, lowest retention first.
+        retention: their retention scores, in the same order.
+        applied: False for a dry run.
+    """
+
+    action: Literal["archive", "delete"]
+    memories: tuple[MemoryRecord, ...]
+    retention: tuple[float, ...]
+    applied: bool

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, text
 
 from agentmem.db.engine import WRITE_OPTION
+from agentmem.db.lexical import LEXICAL_OBJECTS
 from agentmem.errors import ConfigError, SchemaOutOfDateError
 
-__all__ = ["MigrateMode", "current_revision", "ensure_schema", "head_revision", "schema_differences"]
+__all__ = [
+    "MigrateMode",
+    "current_revision",
+    "ensure_schema",
+    "head_revision",
+    "include_name",
+    "schema_differences",
+]
 
 MigrateMode = Literal["apply", "validate", "none"]
 VERSION_TABLE = "agentmem_alembic_version"
 # Any constant works: it only has to be the same for every agentmem process on a PostgreSQL server.
 _PG_MIGRATION_LOCK = 0x61676D656D
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+    """Alembic ``include_name`` filter: compare everything but the lexical index, which the models cannot describe."""
+    return name not in LEXICAL_OBJECTS
 
 
 def _config(connection: Connection | None = None) -> Any:
@@ -83,5 +97,7 @@ def schema_differences(engine: Engine) -> list[Any]:
     from agentmem.db.models import metadata
 
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE, "compare_type": True, "include_name": include_name}
+        )
         return list(compare_metadata(context, metadata))

@@ -145,8 +145,21 @@ class Repository:
             ).all()
         return [record_from_row(r, namespace=ns.name) for r in rows]
 
+    def recent_texts(self, ns: NamespaceRow, *, limit: int) -> list[str]:
+        """Texts of the newest active memories, newest first."""
+        with self._read() as conn:
+            return [
+                str(t)
+                for t in conn.execute(
+                    select(memories.c.text)
+                    .where(memories.c.namespace_id == ns.id, memories.c.status == "active")
+                    .order_by(memories.c.id.desc())
+                    .limit(limit)
+                ).scalars()
+            ]
+
     def delete(self, ns: NamespaceRow, ids: Sequence[int]) -> tuple[list[int], int]:
-        """Hard-delete memories (text, vector, cache entry left to the cache), leaving tombstones.
+        """Hard-delete memories: text, vector, provenance-free cache entries; leave tombstones for replicas.
 
         Returns:
             the ids that existed and were deleted, and the namespace version of the change.
@@ -161,11 +174,23 @@ class Repository:
             if not found:
                 return [], int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == ns.id)).scalar_one())
             version = self._bump(conn, ns.id)
+            hashes = set(conn.execute(select(memories.c.content_hash).where(memories.c.id.in_(found))).scalars().all())
             conn.execute(delete(memories).where(memories.c.id.in_(found)))
             conn.execute(
                 insert(tombstones),
                 [{"namespace_id": ns.id, "memory_id": i, "version": version} for i in found],
             )
+            # Forgetting means forgetting: the cached vector of a text no memory holds any more goes too.
+            still_used = set(
+                conn.execute(select(memories.c.content_hash).where(memories.c.content_hash.in_(hashes))).scalars().all()
+            )
+            if hashes - still_used:
+                conn.execute(
+                    delete(embedding_cache).where(
+                        embedding_cache.c.model_id == ns.model_id,
+                        embedding_cache.c.content_hash.in_(hashes - still_used),
+                    )
+                )
         return found, version
 
     def sources_of(self, reflection_id: int) -> list[int]:

@@ -86,6 +86,43 @@ class SnapshotReader:
         importance = np.fromiter((r[2] for r in rows), np.float32, len(rows))
         return ids, last, importance, version
 
+    def for_reflection(self, ns: NamespaceRow, kinds: Sequence[str]) -> tuple[Snapshot, NDArray[np.float64], list[str]]:
+        """Active memories of these kinds: vectors and attributes, creation times, texts (id order)."""
+        with self._engine.connect() as conn, conn.begin():
+            version = _version(conn, ns.id)
+            rows = conn.execute(
+                select(*_SNAPSHOT_COLUMNS, memories.c.created_at, memories.c.text)
+                .where(
+                    memories.c.namespace_id == ns.id, memories.c.status == "active", memories.c.kind.in_(list(kinds))
+                )
+                .order_by(memories.c.id)
+            ).all()
+        created = np.fromiter((r.created_at for r in rows), np.float64, len(rows))
+        return _snapshot(rows, ns.dimensions, version), created, [str(r.text) for r in rows]
+
+    def retention_inputs(
+        self, ns: NamespaceRow
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float32], NDArray[np.int64]]:
+        """Active memories' ids, creation and last-access times, importances and access counts."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    memories.c.id,
+                    memories.c.created_at,
+                    memories.c.last_accessed_at,
+                    memories.c.importance,
+                    memories.c.access_count,
+                ).where(memories.c.namespace_id == ns.id, memories.c.status == "active")
+            ).all()
+        n = len(rows)
+        return (
+            np.fromiter((r[0] for r in rows), np.int64, n),
+            np.fromiter((r[1] for r in rows), np.float64, n),
+            np.fromiter((r[2] for r in rows), np.float64, n),
+            np.fromiter((r[3] for r in rows), np.float32, n),
+            np.fromiter((r[4] for r in rows), np.int64, n),
+        )
+
     def changes_since(self, ns: NamespaceRow, version: int) -> Changes:
         """Changes after ``version``."""
         with self._engine.connect() as conn, conn.begin():

@@ -1,0 +1,115 @@
+"""Adding memories: validate, score importance, fold exact duplicates, embed once, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
+from agentmem.forgetting import PrunePlan
+from agentmem.parts import StoreParts
+from agentmem.types import MemoryRecord, NewMemory
+from agentmem.validation import check_new_memory
+
+__all__ = ["add_memories"]
+
+NOVELTY_CONTEXT = 20
+"""Recent memories the importance scorer compares new ones with (novelty)."""
+
+
+def add_memories(
+    parts: StoreParts, namespace_row: Callable[[], NamespaceRow], news: Sequence[NewMemory]
+) -> list[MemoryRecord]:
+    """Store ``news`` (see MemoryStore.add_many); returns one record per item, in order."""
+    now_time = parts.clock()
+    now = to_epoch(now_time)
+    checked = [check_new_memory(n, now=now, position=p) for p, n in enumerate(news)]
+    if not checked:
+        return []
+    with parts.lock:
+        ns = namespace_row()
+        texts = [c[0] for c in checked]
+        importances = [c[2] for c in checked]
+        unscored = [p for p, n in enumerate(news) if n.importance is None]
+        if unscored:
+            recent = parts.repository.recent_texts(ns, limit=NOVELTY_CONTEXT)
+            scores = parts.importance_scorer().score([texts[p] for p in unscored], context=recent)
+            for p, score in zip(unscored, scores, strict=True):
+                importances[p] = float(min(1.0, max(0.0, score)))
+        hashes, vectors = parts.embedding.vectors_for(texts)
+        existing = parts.lifecycle.active_with_hash(ns, hashes) if parts.policy.dedupe else {}
+        first_of: dict[str, int] = {}
+        fresh: list[int] = []  # positions stored as new memories
+        for p, h in enumerate(hashes):
+            if h in existing or (parts.policy.dedupe and h in first_of):
+                continue
+            first_of[h] = p
+            fresh.append(p)
+        records: dict[int, MemoryRecord] = {}
+        if fresh:
+            pending = [
+                PendingMemory(
+                    text=texts[p],
+                    content_hash=hashes[p],
+                    kind=checked[p][1],
+                    importance=importances[p],
+                    created_at=checked[p][3],
+                    metadata=checked[p][4],
+                    vector=vectors[p],
+                )
+                for p in fresh
+            ]
+            stored = parts.repository.insert(ns, pending, model_id=ns.model_id)
+            records.update(zip(fresh, stored, strict=True))
+            parts.replicas.applied(
+                ns,
+                version=stored[0].version,
+                upsert=(
+                    np.asarray([r.id for r in stored], dtype=np.int64),
+                    vectors[fresh],
+                    np.asarray([checked[p][3] for p in fresh], dtype=np.float64),
+                    np.asarray([importances[p] for p in fresh], dtype=np.float32),
+                ),
+            )
+        repeats = [p for p in range(len(news)) if p not in records]
+        if repeats:
+            records.update(_strengthen(parts, ns, repeats, hashes, importances, existing, records, first_of, now))
+        if parts.policy.max_active is not None:
+            from agentmem.maintenance import prune
+
+            plan = PrunePlan(max_active=parts.policy.max_active, half_life=parts.policy.forget_half_life)
+            prune(parts, ns, plan, now=now_time, hard=False, dry_run=False)
+    return [records[p] for p in range(len(news))]
+
+
+def _strengthen(
+    parts: StoreParts,
+    ns: NamespaceRow,
+    repeats: list[int],
+    hashes: list[str],
+    importances: list[float],
+    existing: dict[str, int],
+    records: dict[int, MemoryRecord],
+    first_of: dict[str, int],
+    now: float,
+) -> dict[int, MemoryRecord]:
+    """Exact repeats strengthen the memory they repeat: one more access, the higher importance."""
+    target_of = {p: existing.get(hashes[p]) or records[first_of[hashes[p]]].id for p in repeats}
+    strengths: dict[int, float] = {}
+    for p, memory_id in target_of.items():
+        strengths[memory_id] = max(strengths.get(memory_id, 0.0), importances[p])
+    updated, version = parts.lifecycle.strengthen(ns, strengths, when=now)
+    by_id = {r.id: r for r in updated}
+    ids = np.asarray(sorted(by_id), dtype=np.int64)
+    parts.replicas.applied(
+        ns,
+        version=version,
+        upsert=(
+            ids,
+            parts.snapshots.of(ns, ids.tolist()).vectors,
+            np.asarray([to_epoch(by_id[int(i)].last_accessed_at) for i in ids]),
+            np.asarray([by_id[int(i)].importance for i in ids], dtype=np.float32),
+        ),
+    )
+    return {p: by_id[m] for p, m in target_of.items()}
