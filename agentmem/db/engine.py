@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
 
 from agentmem.errors import ConfigError, MissingDependencyError
 
@@ -38,6 +39,8 @@ def resolve_url(path_or_url: str | os.PathLike[str] | None) -> str:
     if path_or_url is None:
         path_or_url = default_home() / DEFAULT_DB_FILENAME
     text = os.fspath(path_or_url)
+    if text == ":memory:":
+        return "sqlite:///:memory:"
     if "://" not in text:
         return f"sqlite:///{Path(text).expanduser().resolve()}"
     try:
@@ -73,7 +76,13 @@ def _sqlite_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"cannot create the folder for {database}: {exc}") from exc
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    in_memory = database in (None, "", ":memory:")
+    # An in-memory database lives as long as its one connection: every session must share it.
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": not in_memory},
+        poolclass=StaticPool if in_memory else None,
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
