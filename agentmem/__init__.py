@@ -13,13 +13,18 @@ from agentmem.errors import (
     ConfigError,
     EmbedderMismatchError,
     IndexCorruptError,
+    LLMError,
     MemoryNotFoundError,
     MissingDependencyError,
     SchemaError,
     SchemaOutOfDateError,
 )
+from agentmem.importance import HeuristicImportance, ImportanceScorer, LLMImportance
+from agentmem.llm import ChatClient
+from agentmem.reflection import ReflectionPolicy
 from agentmem.retrieval import Scoring
 from agentmem.store import MemoryStore
+from agentmem.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer
 from agentmem.tokens import Tokenizer
 from agentmem.types import (
     ExportedMemory,
@@ -36,12 +41,19 @@ from agentmem.types import (
 
 __all__ = [
     "AgentMemError",
+    "ChatClient",
     "ConfigError",
     "Embedder",
     "EmbedderMismatchError",
     "ExportedMemory",
+    "ExtractiveSummarizer",
     "HashingEmbedder",
+    "HeuristicImportance",
+    "ImportanceScorer",
     "IndexCorruptError",
+    "LLMError",
+    "LLMImportance",
+    "LLMSummarizer",
     "MemoryFilter",
     "MemoryNotFoundError",
     "MemoryPolicy",
@@ -54,12 +66,14 @@ __all__ = [
     "PruneResult",
     "RecallConfig",
     "Reflection",
+    "ReflectionPolicy",
     "SchemaError",
     "SchemaOutOfDateError",
     "ScoredMemory",
     "Scoring",
     "SearchHit",
     "SentenceTransformerEmbedder",
+    "Summarizer",
     "Tokenizer",
 ]
 

@@ -9,7 +9,8 @@ Every error agentmem raises on purpose derives from :class:`AgentMemError`::
     │   └── SchemaOutOfDateError     migrations are pending: run `agentmem migrate`
     ├── MemoryNotFoundError          no memory with that id in this namespace
     ├── EmbedderMismatchError        the embedder differs from the one the namespace was built with
-    └── IndexCorruptError            a vector index file cannot be read (rebuilt from SQL on open)
+    ├── IndexCorruptError            a vector index file cannot be read (rebuilt from SQL on open)
+    └── LLMError                     a chat-completions endpoint failed or gave an unusable answer
 
 Leaves carry the context needed to act on them as attributes. Only the CLI turns these into exit codes.
 """
@@ -21,6 +22,7 @@ __all__ = [
     "ConfigError",
     "EmbedderMismatchError",
     "IndexCorruptError",
+    "LLMError",
     "MemoryNotFoundError",
     "MissingDependencyError",
     "SchemaError",
@@ -130,3 +132,24 @@ class IndexCorruptError(AgentMemError):
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         super().__init__(f"vector index file {path} is unreadable ({reason})")
+
+
+class LLMError(AgentMemError):
+    """A chat-completions endpoint failed, or its answer could not be used.
+
+    Raised once the retries are spent (timeouts, refused connections, HTTP 429 and 5xx), at once for any other
+    HTTP error, and for an answer that is not the expected JSON or carries no usable content.
+
+    Attributes:
+        url: the endpoint, without credentials or query string.
+        status: the last HTTP status received; None when no response came (timeout, refused, reset).
+        attempts: how many requests were made before giving up.
+    """
+
+    def __init__(self, message: str, *, url: str, status: int | None = None, attempts: int = 1) -> None:
+        self.url = url
+        self.status = status
+        self.attempts = attempts
+        outcome = f"HTTP {status}" if status is not None else "no response"
+        plural = "" if attempts == 1 else "s"
+        super().__init__(f"{message} ({url}; {outcome}; {attempts} attempt{plural})")

@@ -27,16 +27,17 @@ def add_memories(
     checked = [check_new_memory(n, now=now, position=p) for p, n in enumerate(news)]
     if not checked:
         return []
+    ns = namespace_row()
+    texts = [c[0] for c in checked]
+    importances = [c[2] for c in checked]
+    unscored = [p for p, n in enumerate(news) if n.importance is None]
+    if unscored:
+        # Outside the lock: an LLM scorer may take seconds, and other writers need not wait for it.
+        recent = parts.repository.recent_texts(ns, limit=NOVELTY_CONTEXT)
+        scores = parts.importance_scorer().score([texts[p] for p in unscored], context=recent)
+        for p, score in zip(unscored, scores, strict=True):
+            importances[p] = float(min(1.0, max(0.0, score)))
     with parts.lock:
-        ns = namespace_row()
-        texts = [c[0] for c in checked]
-        importances = [c[2] for c in checked]
-        unscored = [p for p, n in enumerate(news) if n.importance is None]
-        if unscored:
-            recent = parts.repository.recent_texts(ns, limit=NOVELTY_CONTEXT)
-            scores = parts.importance_scorer().score([texts[p] for p in unscored], context=recent)
-            for p, score in zip(unscored, scores, strict=True):
-                importances[p] = float(min(1.0, max(0.0, score)))
         hashes, vectors = parts.embedding.vectors_for(texts)
         existing = parts.lifecycle.active_with_hash(ns, hashes) if parts.policy.dedupe else {}
         first_of: dict[str, int] = {}

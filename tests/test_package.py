@@ -12,7 +12,19 @@ import agentmem
 PACKAGE = Path(agentmem.__file__).parent
 HEAVY = {"torch", "faiss", "sentence_transformers"}
 # Pure logic: numbers and text in, numbers and text out. No storage, no models, no CLI.
-PURE_MODULES = ["types.py", "retrieval.py", "prompt.py", "errors.py"]
+PURE_MODULES = [
+    "types.py",
+    "retrieval.py",
+    "prompt.py",
+    "errors.py",
+    "ranking.py",
+    "attributes.py",
+    "reflection.py",
+    "forgetting.py",
+    "importance.py",
+    "summarize.py",
+    "transfer.py",
+]
 FORBIDDEN_IN_PURE = {
     "sqlalchemy",
     "faiss",

@@ -69,6 +69,9 @@ memories = Table(
     Index("ix_agentmem_memories_ns_status", "namespace_id", "status"),
     Index("ix_agentmem_memories_ns_version", "namespace_id", "version"),
     Index("ix_agentmem_memories_ns_hash", "namespace_id", "content_hash"),
+    # Never reuse the id of a deleted memory (SQLite would reuse the largest): ids are also vector ids in
+    # index files and tombstones, and provenance keeps them after a delete.
+    sqlite_autoincrement=True,
 )
 
 # Provenance: a reflection and the memories it was made from. No foreign key on source_id, so a hard

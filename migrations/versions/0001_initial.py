@@ -53,6 +53,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_agentmem_memories"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_agentmem_memories_ns_status", "agentmem_memories", ["namespace_id", "status"])
     op.create_index("ix_agentmem_memories_ns_version", "agentmem_memories", ["namespace_id", "version"])

@@ -1,0 +1,10 @@
+"""Clients for language-model servers: the optional LLM importance scorer and summarizer use them.
+
+Standard library only: no SDK to install, any OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM...) works.
+"""
+
+from __future__ import annotations
+
+from agentmem.llm.openai_compatible import ChatClient, ChatMessage
+
+__all__ = ["ChatClient", "ChatMessage"]

@@ -1,0 +1,287 @@
+"""Turning a group of related memories into one summary that can replace them: extractive, or by an LLM.
+
+Pure text in, text out. :class:`ExtractiveSummarizer` is the default and needs nothing; :class:`LLMSummarizer`
+asks any OpenAI-compatible server. Any object with a ``summarize`` method plugs in (:class:`Summarizer`).
+Both keep what a later question is most likely to ask about: names, numbers, dates, times and amounts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from agentmem.errors import ConfigError, LLMError
+from agentmem.importance import detail_spans, proper_names
+from agentmem.llm.openai_compatible import ChatClient, ChatMessage
+from agentmem.tokens import Tokenizer, WhitespaceTokenizer
+
+__all__ = ["REFLECTION_PROMPT", "ExtractiveSummarizer", "LLMSummarizer", "Summarizer", "strip_boilerplate"]
+
+logger = logging.getLogger(__name__)
+
+_SPEAKER = re.compile(r"^\s*([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2}):\s+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])|\s*\n+\s*")
+_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e)\.$")
+_WORD = re.compile(r"[^\W_][\w'-]*")
+_STOPWORD_LIST = (
+    "a about after again all also am an and any are as at be been before being but by can could did do does "
+    "doing for from had has have having he her here him his how i i'm if in into is it it's its just me more "
+    "my no not now of on or our out over she so some than that the their them then there they this to too "
+    "up us very was we were what when where which who why will with would you your yeah oh really"
+)
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+_SUFFIX = re.compile(r"(?:ing|ed|es|s|ly|er|or|ion)$")
+_KEEP_WEIGHT = 0.5
+"""How much holding names, numbers and dates counts against centrality when ranking sentences."""
+_SUBSTANCE_WEIGHT = 0.2
+"""How much having content words (8 or more count fully) counts, so that "Thanks Mel." ranks low."""
+_LEAST_SHARE = 0.5
+"""Sentences scoring less than this share of the best one are never kept ("Hey!", "How did it go?")."""
+
+
+class Summarizer(Protocol):
+    """Distils a group of related memories into one text that can replace them."""
+
+    def summarize(self, texts: Sequence[str], *, max_tokens: int | None = None) -> str:
+        """Return one summary of ``texts`` (oldest first), at most ``max_tokens`` tokens when given."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    position: int
+    speaker: str | None
+    text: str
+    words: frozenset[str]
+    terms: tuple[str, ...]
+    salient: int
+
+
+class ExtractiveSummarizer:
+    """The offline default: the group's most central sentences, in their original order, plus missing details.
+
+    Each text is split into sentences; a text that starts with a speaker (``"Caroline: ..."``) lends the
+    speaker to each of its sentences. A sentence ranks by its word overlap with the rest of the group
+    (centrality: for each content word, the share of the other sentences that use it too, averaged; in [0, 1])
+    plus ``0.5 *`` how many names, numbers, dates, times and amounts it holds relative to the richest sentence,
+    plus ``0.2 *`` its number of content words over 8 (at most 1). Sentences below half the best score are
+    dropped ("Thanks Mel."); of the rest, the best ``max_sentences`` that fit are kept in their original order,
+    and a ``Details: ...`` clause lists the group's names, numbers and dates they miss, so none is lost when the
+    sources are archived. Ties go to the earlier sentence: the result is deterministic.
+
+    With ``max_tokens``, only sentences that fit together with the details clause are taken; if not even the
+    best one does, the summary is the details clause alone (or the best sentence, when there are no details),
+    cut to ``max_tokens``.
+
+    Args:
+        tokenizer: counts tokens for ``max_tokens``; :class:`~agentmem.tokens.WhitespaceTokenizer` by default.
+        max_sentences: the most source sentences in a summary.
+
+    Raises:
+        ConfigError: ``max_sentences`` is less than 1.
+    """
+
+    def __init__(self, tokenizer: Tokenizer | None = None, max_sentences: int = 5) -> None:
+        if max_sentences < 1:
+            raise ConfigError(f"max_sentences must be >= 1, got {max_sentences}")
+        self.tokenizer: Tokenizer = tokenizer if tokenizer is not None else WhitespaceTokenizer()
+        self.max_sentences = max_sentences
+
+    def summarize(self, texts: Sequence[str], *, max_tokens: int | None = None) -> str:
+        """Return the extractive summary of ``texts`` (see the class docstring).
+
+        Raises:
+            ConfigError: every text is blank, or ``max_tokens`` is negative.
+        """
+        if max_tokens is not None and max_tokens < 0:
+            raise ConfigError(f"max_tokens must be >= 0, got {max_tokens}")
+        sentences = _sentences(texts)
+        if not sentences:
+            raise ConfigError("there is nothing to summarize: every text is blank")
+        terms = list(dict.fromkeys(t for s in sentences for t in s.terms))
+        chosen: list[_Sentence] = []
+        for sentence in _ranked(sentences):
+            if len(chosen) == self.max_sentences:
+                break
+            trial = sorted([*chosen, sentence], key=lambda s: s.position)
+            if max_tokens is None or self.tokenizer.count(_render(trial, terms)) <= max_tokens:
+                chosen = trial
+        if not chosen:  # max_tokens is set and too small for any sentence with the details it misses
+            assert max_tokens is not None
+            squeezed = _render([], terms) or _render(_ranked(sentences)[:1], terms)
+            return self.tokenizer.truncate(squeezed, max_tokens)
+        return _render(chosen, terms)
+
+    def __repr__(self) -> str:
+        return f"ExtractiveSummarizer({self.tokenizer!r}, max_sentences={self.max_sentences})"
+
+
+def _sentences(texts: Sequence[str]) -> list[_Sentence]:
+    found: list[_Sentence] = []
+    seen: set[str] = set()
+    for text in texts:
+        speaker_match = _SPEAKER.match(text)
+        speaker = speaker_match.group(1) if speaker_match else None
+        body = text[speaker_match.end() :] if speaker_match else text
+        for piece in _split(body):
+            key = " ".join(piece.lower().split())
+            if key in seen:
+                continue
+            seen.add(key)
+            words = _content_words(piece)
+            details = _unique(detail_spans(piece) + proper_names(piece))
+            terms = _unique(([speaker] if speaker else []) + details)
+            found.append(_Sentence(len(found), speaker, piece, words, tuple(terms), len(details)))
+    return found
+
+
+def _split(text: str) -> list[str]:
+    pieces: list[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        if pieces and _ABBREVIATION.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        elif piece.strip():
+            pieces.append(piece.strip())
+    return pieces
+
+
+def _content_words(sentence: str) -> frozenset[str]:
+    """Lower-cased words without stopwords or numbers, crudely stemmed ("counselor", "counseling": "counsel")."""
+    words = (m.lower().removesuffix("'s") for m in _WORD.findall(sentence))
+    return frozenset(_SUFFIX.sub("", w) if len(w) > 5 else w for w in words if w not in _STOPWORDS and w.isalpha())
+
+
+def _unique(terms: Sequence[str]) -> list[str]:
+    """Terms in order, without repeats that differ only in case."""
+    by_key: dict[str, str] = {}
+    for term in terms:
+        by_key.setdefault(term.lower(), term)
+    return list(by_key.values())
+
+
+def _ranked(sentences: Sequence[_Sentence]) -> list[_Sentence]:
+    """Sentences worth keeping, best first (earlier first on ties); see ExtractiveSummarizer."""
+    document_frequency: Counter[str] = Counter()
+    for sentence in sentences:
+        document_frequency.update(sentence.words)
+    others = max(len(sentences) - 1, 1)
+    # Centrality: the mean, over a sentence's content words, of the share of the other sentences using the word
+    # too (shared words are the topic), in [0, 1]. Counting at least 4 words keeps a short sentence ("How did it
+    # go?") from winning on one shared word.
+    centrality = [sum((document_frequency[w] - 1) / others for w in s.words) / max(len(s.words), 4) for s in sentences]
+    best_salient = max(s.salient for s in sentences) or 1
+    scores = [
+        c + _KEEP_WEIGHT * s.salient / best_salient + _SUBSTANCE_WEIGHT * min(1.0, len(s.words) / 8)
+        for c, s in zip(centrality, sentences, strict=True)
+    ]
+    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    return [sentences[i] for i in order if scores[i] >= _LEAST_SHARE * scores[order[0]]]
+
+
+def _render(chosen: Sequence[_Sentence], terms: Sequence[str]) -> str:
+    shown, speaker = [], None
+    for sentence in chosen:  # the speaker is named again only when it changes
+        named = sentence.speaker is not None and sentence.speaker != speaker
+        shown.append(f"{sentence.speaker}: {sentence.text}" if named else sentence.text)
+        speaker = sentence.speaker
+    body = " ".join(shown)
+    missing = [t for t in terms if not re.search(rf"(?<!\w){re.escape(t)}(?!\w)", body, re.I)]
+    if not missing:
+        return body
+    details = f"Details: {', '.join(missing)}."
+    return f"{body} {details}" if body else details
+
+
+REFLECTION_PROMPT = (
+    "Statements from an agent's memory, oldest first:\n{statements}\n\n"
+    "Write one concise, factual summary of these statements{limit}. Keep every name, number, date, time, "
+    "amount and place exactly as written, and say who did what. Add nothing that the statements do not say. "
+    "Answer with the summary only."
+)
+"""The summarizing prompt, in the style of Generative Agents' reflection prompt (numbered statements)."""
+
+_PREAMBLE = re.compile(
+    r"^\s*(?:(?:sure|okay|ok|certainly|of course)\b[,.!]?\s*)?\**\s*"
+    r"(?:here(?:'s| is| are)\b[^\n:]*:|(?:a |the )?(?:concise |factual |brief )*summary\s*:)\s*\**\s*",
+    re.I,
+)
+_CLOSING = re.compile(r"\n+\s*(?:let me know|i hope|hope this|feel free)\b.*$", re.I | re.S)
+
+
+def strip_boilerplate(answer: str) -> str:
+    """The summary in a model's answer, without "Here is a summary:", a closing offer or wrapping quotes."""
+    text = _CLOSING.sub("", _PREAMBLE.sub("", answer, count=1))
+    text = " ".join(text.split())
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1].strip()
+    return text
+
+
+class LLMSummarizer:
+    """A summary written by any OpenAI-compatible model (see :data:`REFLECTION_PROMPT`).
+
+    Boilerplate around the summary ("Here is a summary:", "Let me know if...") is removed. With
+    ``max_tokens``, the prompt asks for about ``0.75 * max_tokens`` words and a longer answer is cut to fit,
+    back to its last full sentence when there is one. When the endpoint fails or answers nothing, the fallback
+    summarizes instead (with a warning); without one, :class:`~agentmem.errors.LLMError` is raised.
+
+    Args:
+        client: the chat-completions client.
+        fallback: summarizes when the model cannot, e.g. :class:`ExtractiveSummarizer`.
+        tokenizer: counts tokens for ``max_tokens``; :class:`~agentmem.tokens.WhitespaceTokenizer` by default.
+        answer_tokens: the longest answer requested when no ``max_tokens`` is given.
+    """
+
+    def __init__(
+        self,
+        client: ChatClient,
+        *,
+        fallback: Summarizer | None = None,
+        tokenizer: Tokenizer | None = None,
+        answer_tokens: int = 512,
+    ) -> None:
+        self.client = client
+        self.fallback = fallback
+        self.tokenizer: Tokenizer = tokenizer if tokenizer is not None else WhitespaceTokenizer()
+        self.answer_tokens = answer_tokens
+
+    def summarize(self, texts: Sequence[str], *, max_tokens: int | None = None) -> str:
+        """Return the model's summary of ``texts`` (oldest first).
+
+        Raises:
+            ConfigError: every text is blank.
+            LLMError: the endpoint failed or answered nothing usable, and there is no fallback.
+        """
+        statements = [" ".join(t.split()) for t in texts if t.strip()]
+        if not statements:
+            raise ConfigError("there is nothing to summarize: every text is blank")
+        limit = "" if max_tokens is None else f" in at most {max(1, int(max_tokens * 0.75))} words"
+        numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(statements, start=1))
+        prompt = REFLECTION_PROMPT.format(statements=numbered, limit=limit)
+        requested = self.answer_tokens if max_tokens is None else max(2 * max_tokens, 64)
+        try:
+            summary = strip_boilerplate(self.client.complete([ChatMessage("user", prompt)], max_tokens=requested))
+            if not summary:
+                raise LLMError("the summary answer was empty", url=self.client.url, status=200)
+        except LLMError as exc:
+            if self.fallback is None:
+                raise
+            logger.warning("LLM summary of %d texts failed (%s): the fallback summarizes them", len(texts), exc)
+            return self.fallback.summarize(texts, max_tokens=max_tokens)
+        return summary if max_tokens is None else self._fit(summary, max_tokens)
+
+    def _fit(self, summary: str, max_tokens: int) -> str:
+        if self.tokenizer.count(summary) <= max_tokens:
+            return summary
+        cut = self.tokenizer.truncate(summary, max_tokens).rstrip()
+        if cut.endswith((".", "!", "?")):
+            return cut
+        last_stop = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+        return cut[: last_stop + 1] if last_stop > 0 else cut
+
+    def __repr__(self) -> str:
+        return f"LLMSummarizer({self.client!r}, fallback={self.fallback!r})"
