@@ -107,6 +107,14 @@ class AgentMemory:
         """
         return self._store.recall(goal, token_budget=token_budget).text
 
+    def maybe_reflect(self) -> bool:
+        """Distil related observations into reflections once enough important ones piled up.
+
+        Returns:
+            Whether any reflection was made (see :meth:`MemoryStore.maybe_reflect`).
+        """
+        return bool(self._store.maybe_reflect())
+
     def close(self) -> None:
         """Save the vector index and release the database connections."""
         self._store.close()

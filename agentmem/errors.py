@@ -117,8 +117,9 @@ class EmbedderMismatchError(AgentMemError):
         self.actual_dims = actual_dims
         super().__init__(
             f"namespace {namespace!r} was built with {expected_model} ({expected_dims}-d) but the embedder is "
-            f"{actual_model} ({actual_dims}-d): open it with the original model, or re-embed it with "
-            f"`store.reindex(embedder=...)` / `agentmem reindex --model {actual_model}`"
+            f"{actual_model} ({actual_dims}-d): open it with the original model, or move its memories to the new "
+            "model by exporting them without vectors and importing them into a store opened with it "
+            "(`agentmem export` / `agentmem import`, or export_memories / import_memories: they are re-embedded)"
         )
 
 

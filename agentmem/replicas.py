@@ -68,6 +68,8 @@ class IndexReplicas:
         self._budget = memory_budget
         self._loaded: OrderedDict[int, Replica] = OrderedDict()
         self._saved_version: dict[int, int] = {}
+        # Namespaces this process wrote without loading their replica (a CLI `add`, say).
+        self._written_unloaded: dict[int, NamespaceRow] = {}
         self._lock = threading.RLock()
 
     @property
@@ -123,6 +125,7 @@ class IndexReplicas:
         with self._lock:
             replica = self._loaded.get(ns.id)
             if replica is None:
+                self._written_unloaded[ns.id] = ns
                 return
             if replica.version != version - 1:
                 self._replay(ns, replica)
@@ -164,8 +167,17 @@ class IndexReplicas:
                     self._save(ns_id, replica)
 
     def close(self) -> None:
-        self.checkpoint()
-        self._loaded.clear()
+        """Checkpoint every loaded replica; give namespaces written here but never loaded an index file.
+
+        Without that file the next process would have to rebuild (and would warn that it is missing).
+        """
+        with self._lock:
+            self.checkpoint()
+            for ns_id, ns in self._written_unloaded.items():
+                if ns_id not in self._loaded and not self._path(ns_id).exists():
+                    self._save(ns_id, self._build(ns))
+            self._written_unloaded.clear()
+            self._loaded.clear()
 
     def _enforce_budget(self, *, keep: int) -> None:
         if self._budget is None:

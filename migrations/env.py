@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
+from agentmem.db.migrate import include_name
 from agentmem.db.models import metadata
 
 VERSION_TABLE = "agentmem_alembic_version"
@@ -17,6 +18,7 @@ def _run(connection: Connection) -> None:
         version_table=VERSION_TABLE,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # the lexical index is not in the models
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -84,9 +84,13 @@ def test_reflection_archives_its_sources_and_links_them(tmp_path: Path) -> None:
 def test_maybe_reflect_waits_for_the_importance_threshold(tmp_path: Path) -> None:
     policy = MemoryPolicy(reflection=ReflectionPolicy(threshold=3.0, similarity=0.2))
     with _open(tmp_path / "m.db", policy=policy) as store:
-        store.add_many([NewMemory(t, importance=0.5, created_at=NOW - timedelta(minutes=9 - i)) for i, t in enumerate(TRIP)])
+        store.add_many(
+            [NewMemory(t, importance=0.5, created_at=NOW - timedelta(minutes=9 - i)) for i, t in enumerate(TRIP)]
+        )
         assert store.maybe_reflect() == []  # 4 x 0.5 = 2.0 < 3.0
-        store.add_many([NewMemory(t, importance=0.5, created_at=NOW - timedelta(minutes=5 - i)) for i, t in enumerate(GARDEN)])
+        store.add_many(
+            [NewMemory(t, importance=0.5, created_at=NOW - timedelta(minutes=5 - i)) for i, t in enumerate(GARDEN)]
+        )
         assert len(store.maybe_reflect()) >= 1
 
 
@@ -172,7 +176,10 @@ def test_hard_prune_deletes_text_vector_and_cache(tmp_path: Path) -> None:
         result = store.prune(below_retention=0.3, hard=True, dry_run=False)
         assert result.action == "delete" and [m.id for m in result.memories] == [gone.id]
         with store._parts.repository.engine.connect() as conn:
-            assert conn.execute(text("SELECT COUNT(*) FROM agentmem_memories WHERE text='delete me entirely'")).scalar() == 0
+            assert (
+                conn.execute(text("SELECT COUNT(*) FROM agentmem_memories WHERE text='delete me entirely'")).scalar()
+                == 0
+            )
             assert conn.execute(text("SELECT COUNT(*) FROM agentmem_embedding_cache")).scalar() == 1
         assert store.stats().index_size == 1
 

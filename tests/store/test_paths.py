@@ -39,7 +39,8 @@ def test_scale_path_agrees_with_the_exact_path(tmp_path: Path) -> None:
             for start in range(0, len(items), 1000):
                 s.add_many(items[start : start + 1000])
             results[kind] = [
-                [m.memory.text for m in s.retrieve(f"{a} {b}", k=10)] for a, b in zip(TOPICS, TOPICS[3:] + TOPICS[:3], strict=True)
+                [m.memory.text for m in s.retrieve(f"{a} {b}", k=10)]
+                for a, b in zip(TOPICS, TOPICS[3:] + TOPICS[:3], strict=True)
             ]
     overlap = [len(set(e) & set(a)) / 10 for e, a in zip(results["faiss"], results["hnsw"], strict=True)]
     assert np.mean(overlap) >= 0.95

@@ -164,7 +164,7 @@ def test_opening_with_another_embedder_raises_and_keeps_data(db_url: str, tmp_pa
     with pytest.raises(EmbedderMismatchError) as err:
         MemoryStore.open(db_url, namespace="n", embedder=HashingEmbedder(64), index_dir=tmp_path)
     assert (err.value.expected_dims, err.value.actual_dims) == (384, 64)
-    assert "reindex" in str(err.value)
+    assert "re-embedded" in str(err.value)
     with MemoryStore.open(db_url, namespace="n", embedder=HashingEmbedder(384), index_dir=tmp_path) as s:
         assert s.get(kept.id).text == "stored with the 384-d model"
         assert s.search("stored with the 384-d model", k=1)[0].memory.id == kept.id

@@ -1,0 +1,111 @@
+"""Commands that move or rebuild data in bulk: export, import, reindex."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agentmem.cli.commands_memories import JsonFlag
+from agentmem.cli.render import err, out, print_json, stats_json
+from agentmem.cli.settings import Settings, settings_of
+from agentmem.transfer import read_jsonl, write_jsonl
+from agentmem.types import ExportedMemory
+
+__all__ = ["export", "import_", "reindex"]
+
+
+def export(
+    ctx: typer.Context,
+    out_file: Annotated[
+        str | None, typer.Option("--out", "-o", metavar="FILE", help="Write here instead of standard output.")
+    ] = None,
+    vectors: Annotated[
+        bool, typer.Option("--vectors", help="Include the vectors (bit-exact), so import needs no embedding.")
+    ] = False,
+) -> None:
+    """Write every memory of the namespace (archived ones too) as JSON lines, with provenance."""
+    settings = settings_of(ctx)
+    with settings.store(embeds=False) as store:
+        items = store.export_memories(vectors=vectors)
+        if out_file in (None, "-"):
+            count = write_jsonl(items, sys.stdout)
+            sys.stdout.flush()
+        else:
+            count = _write_file(Path(out_file), items)
+    where = "" if out_file in (None, "-") else f" to {out_file}"
+    err().print(f"exported {count} memories of namespace {settings.namespace!r}{where}")
+
+
+def _write_file(path: Path, items: Iterable[ExportedMemory]) -> int:
+    # Written beside the target and renamed over it: a failed export never truncates an earlier backup.
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as stream:
+            count = write_jsonl(items, stream)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
+
+
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE", help="JSON lines from `agentmem export`; - is stdin.")],
+    new_ids: Annotated[
+        bool, typer.Option("--new-ids", help="Give the memories new ids (links between them are kept).")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Restore exported memories exactly (ids, times, access counts, provenance).
+
+    They go to the namespace recorded in the file unless --namespace is given.
+    """
+    settings = settings_of(ctx)
+    if file != "-" and not Path(file).is_file():
+        raise typer.BadParameter(f"no such file: {file}", param_hint="'FILE'")
+    if file == "-":
+        items = list(read_jsonl(sys.stdin, name="<stdin>"))
+    else:
+        with Path(file).open(encoding="utf-8") as stream:
+            items = list(read_jsonl(stream, name=file))
+    groups = _by_namespace(items, settings)
+    imported: dict[str, list[int]] = {}
+    if groups:
+        first = next(iter(groups))
+        with settings.store(embeds=True, namespace=first) as store:
+            for name, batch in groups.items():
+                target = store if name == first else store.with_namespace(name)
+                imported[name] = target.import_memories(batch, keep_ids=not new_ids)
+    if as_json:
+        print_json({"imported": imported})
+        return
+    for name, ids in imported.items():
+        out().print(f"imported {len(ids)} memories into namespace {name!r}")
+    if not imported:
+        out().print(f"{file}: nothing to import")
+
+
+def _by_namespace(items: list[ExportedMemory], settings: Settings) -> dict[str, list[ExportedMemory]]:
+    groups: dict[str, list[ExportedMemory]] = {}
+    for item in items:
+        name = settings.namespace if settings.namespace_given else (item.record.namespace or settings.namespace)
+        groups.setdefault(name, []).append(item)
+    return groups
+
+
+def reindex(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Rebuild the namespace's vector index from the vectors stored in SQL (nothing is re-embedded)."""
+    settings = settings_of(ctx)
+    with settings.store(embeds=False) as store, err().status(f"rebuilding the index of {settings.namespace!r}"):
+        stats = store.reindex()
+    if as_json:
+        print_json(stats_json(stats))
+    else:
+        out().print(
+            f"rebuilt the {stats.index_kind} index of namespace {stats.namespace!r}: "
+            f"{stats.index_size} vectors at version {stats.version}"
+        )

@@ -1,0 +1,180 @@
+"""Commands on individual memories: add, ls, show, forget."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agentmem.cli.parsing import FileFormat, parse_meta, parse_time, read_memories
+from agentmem.cli.render import err, out, print_json, record_json
+from agentmem.cli.settings import settings_of
+from agentmem.cli.tables import memories_table, memory_view
+from agentmem.errors import MemoryNotFoundError
+from agentmem.store import MemoryStore
+from agentmem.types import MemoryFilter, MemoryRecord, NewMemory
+from agentmem.validation import check_new_memory
+
+__all__ = ["JsonFlag", "MetaOption", "SortKey", "add", "forget", "ls", "show"]
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of a table.")]
+MetaOption = Annotated[
+    list[str] | None,
+    typer.Option("--meta", metavar="KEY=VALUE", help="Metadata; repeatable. Values are JSON when they parse (n=3)."),
+]
+
+
+class SortKey(str, Enum):
+    """Orders ``ls`` offers (the store's list orders)."""
+
+    id = "id"
+    created_at = "created_at"
+    last_accessed_at = "last_accessed_at"
+    importance = "importance"
+    access_count = "access_count"
+
+
+def add(
+    ctx: typer.Context,
+    text: Annotated[str | None, typer.Argument(help="The text to remember (or use --file).")] = None,
+    importance: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="In [0, 1]; default 0.5.")] = None,
+    kind: Annotated[str, typer.Option(help="A label: observation, fact, plan...")] = "observation",
+    meta: MetaOption = None,
+    created_at: Annotated[
+        str | None, typer.Option("--created-at", metavar="ISO", help="When it happened (UTC without an offset).")
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file", "-f", metavar="PATH", help="Add many: JSON lines or plain text (a memory per line); - is stdin."
+        ),
+    ] = None,
+    file_format: Annotated[FileFormat, typer.Option("--format", help="How to read --file.")] = FileFormat.auto,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Memories embedded per batch.")] = 256,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remember a text, or every memory in a file (with a progress bar)."""
+    if (text is None) == (file is None):
+        raise typer.BadParameter("give either TEXT or --file, not both or neither", param_hint="'TEXT' / '--file'")
+    defaults = NewMemory(
+        text=text or "-",
+        importance=importance,
+        kind=kind,
+        metadata=parse_meta(meta),
+        created_at=parse_time(created_at, option="--created-at"),
+    )
+    settings = settings_of(ctx)
+    if file is None:
+        with settings.store(embeds=True) as store:
+            record = store.add(
+                defaults.text,
+                importance=defaults.importance,
+                kind=defaults.kind,
+                metadata=defaults.metadata,
+                created_at=defaults.created_at,
+            )
+        if as_json:
+            print_json(record_json(record))
+        else:
+            out().print(f"added memory {record.id} to namespace {record.namespace!r}")
+        return
+    if file != "-" and not Path(file).is_file():
+        raise typer.BadParameter(f"no such file: {file}", param_hint="'--file'")
+    items = read_memories(file, file_format=file_format, defaults=defaults)
+    for position, item in enumerate(items, start=1):  # all checked before anything is stored
+        check_new_memory(item, now=0.0, position=position)
+    with settings.store(embeds=True) as store:
+        ids = _add_in_batches(store, items, batch_size)
+    if as_json:
+        print_json({"namespace": settings.namespace, "added": len(ids), "ids": ids})
+    elif ids:
+        out().print(f"added {len(ids)} memories to namespace {settings.namespace!r} (ids {ids[0]}-{ids[-1]})")
+    else:
+        out().print(f"{file}: no memories to add")
+
+
+def _add_in_batches(store: MemoryStore, items: list[NewMemory], batch_size: int) -> list[int]:
+    ids: list[int] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err()) as progress:
+        task = progress.add_task("embedding and storing", total=len(items))
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            ids.extend(r.id for r in store.add_many(batch))
+            progress.advance(task, len(batch))
+    return ids
+
+
+def ls(
+    ctx: typer.Context,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only this kind; repeatable.")] = None,
+    meta: MetaOption = None,
+    since: Annotated[str | None, typer.Option(metavar="ISO", help="Created at or after.")] = None,
+    until: Annotated[str | None, typer.Option(metavar="ISO", help="Created before.")] = None,
+    archived: Annotated[bool, typer.Option("--archived", help="Include archived memories.")] = False,
+    limit: Annotated[int, typer.Option(min=0, help="At most this many.")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+    sort: Annotated[SortKey, typer.Option(help="Order by.")] = SortKey.id,
+    desc: Annotated[bool, typer.Option("--desc", help="Largest first.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List memories: filter, sort and page through them."""
+    where = MemoryFilter(
+        kinds=tuple(kind) if kind else None,
+        metadata=parse_meta(meta),
+        created_after=parse_time(since, option="--since"),
+        created_before=parse_time(until, option="--until"),
+        include_archived=archived,
+    )
+    settings = settings_of(ctx)
+    with settings.store(embeds=False) as store:
+        records = store.list_memories(where=where, order_by=sort.value, descending=desc, limit=limit, offset=offset)
+    if as_json:
+        print_json([record_json(r) for r in records])
+    elif not records:
+        out().print(f"no memories in namespace {settings.namespace!r}" + (" match" if where != MemoryFilter() else ""))
+    else:
+        more = f"; next page: --offset {offset + limit}" if len(records) == limit else ""
+        caption = f"namespace {settings.namespace!r}: {len(records)} shown from offset {offset}{more}"
+        out().print(memories_table(records, caption=caption))
+
+
+def show(
+    ctx: typer.Context,
+    memory_id: Annotated[int, typer.Argument(metavar="ID", help="The memory's id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show every field of a memory and its provenance (what superseded it, what it was made from)."""
+    with settings_of(ctx).store(embeds=False) as store:
+        record = store.get(memory_id)
+        sources = store.sources(memory_id)
+        superseded = None if record.superseded_by is None else _get_or_none(store, record.superseded_by)
+    if as_json:
+        print_json({**record_json(record), "version": record.version, "sources": [s.id for s in sources]})
+        return
+    out().print(memory_view(record, sources=sources, superseded_by=superseded))
+
+
+def forget(
+    ctx: typer.Context,
+    memory_id: Annotated[int, typer.Argument(metavar="ID", help="The memory's id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a memory for good: its text, metadata and vector."""
+    with settings_of(ctx).store(embeds=False) as store:
+        record = store.get(memory_id)
+        if not yes:
+            snippet = " ".join(record.text.split())[:60]
+            typer.confirm(f"forget memory {memory_id} ({snippet!r})?", abort=True, err=True)
+        store.forget(memory_id)
+    out().print(f"forgot memory {memory_id}")
+
+
+def _get_or_none(store: MemoryStore, memory_id: int) -> MemoryRecord | None:
+    try:
+        return store.get(memory_id)
+    except MemoryNotFoundError:
+        return None

@@ -1,0 +1,66 @@
+"""Commands that query by meaning: recall (what the agent would be shown) and search (similarity only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from agentmem.cli.commands_memories import JsonFlag
+from agentmem.cli.render import block_json, err, hit_json, out, print_json
+from agentmem.cli.settings import settings_of
+from agentmem.cli.tables import explain_table, search_table
+
+__all__ = ["recall", "search"]
+
+
+def recall(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What the agent is thinking about.")],
+    k: Annotated[int | None, typer.Option("--k", min=1, help="At most this many memories.")] = None,
+    budget: Annotated[int | None, typer.Option("--budget", min=0, help="Tokens the block may take.")] = None,
+    hybrid: Annotated[
+        bool | None, typer.Option("--hybrid/--no-hybrid", help="Fuse lexical matches into relevance.")
+    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the score components of each memory.")] = False,
+    touch: Annotated[
+        bool,
+        typer.Option("--touch/--no-touch", help="Record an access on what is recalled, as an agent's recall does."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """The memories that matter most for QUERY, as the token-budgeted block an agent's prompt gets.
+
+    Ranked by relevance, recency and importance. Looking does not change what the agent will recall
+    (no access is recorded) unless --touch is given.
+    """
+    settings = settings_of(ctx)
+    with settings.store(embeds=True) as store:
+        block = store.recall(query, token_budget=budget, k=k, hybrid=hybrid, touch=touch)
+    scoring = settings.recall.scoring
+    if as_json:
+        print_json(block_json(block, scoring))
+    elif not block.memories:
+        err().print(f"nothing recalled from namespace {settings.namespace!r}")
+    elif explain:
+        out().print(explain_table(block, scoring))
+    else:
+        typer.echo(block.text)
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Text to find similar memories to.")],
+    k: Annotated[int, typer.Option("--k", min=1, help="How many memories.")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """The memories most similar in meaning to QUERY (no recency or importance)."""
+    settings = settings_of(ctx)
+    with settings.store(embeds=True) as store:
+        hits = store.search(query, k=k)
+    if as_json:
+        print_json([hit_json(h) for h in hits])
+    elif not hits:
+        err().print(f"no memories in namespace {settings.namespace!r}")
+    else:
+        out().print(search_table(hits))

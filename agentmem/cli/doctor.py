@@ -1,0 +1,75 @@
+"""``agentmem doctor``: what can be checked about a database without loading the embedding model."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import OperationalError
+
+from agentmem.cli.settings import Settings, stats_of
+from agentmem.cli.tables import Check
+from agentmem.db.migrate import current_revision, head_revision, schema_differences
+
+__all__ = ["diagnose"]
+
+
+def diagnose(settings: Settings) -> list[Check]:
+    """Check the schema, then every namespace's index and model.
+
+    - schema revision: the database is at the revision this agentmem ships (else: ``agentmem migrate``);
+    - schema matches models: Alembic finds no difference between the tables and the models;
+    - index <namespace>: the vector index holds one vector per active memory and reflects the namespace's
+      latest version (the store replays what it missed on open, so a failure here is a real fault);
+    - model <namespace>: the namespace's vectors come from the configured model (``--model``).
+
+    Returns:
+        The checks, in that order; later ones are skipped when the schema cannot be used.
+    """
+    path = settings.sqlite_file()
+    if path is not None and not path.exists():
+        return [Check("database", False, f"no database at {path}: create it with `agentmem init`")]
+    checks: list[Check] = []
+    try:
+        with settings.engine() as engine:
+            current, head = current_revision(engine), head_revision()
+            checks.append(Check("database", True, settings.where()))
+            if current != head:
+                advice = "run `agentmem init`" if current is None else "run `agentmem migrate`"
+                checks.append(Check("schema revision", False, f"{current or 'empty'}, expected {head}: {advice}"))
+                return checks
+            checks.append(Check("schema revision", True, f"{current} (head)"))
+            differences = schema_differences(engine)
+    except OperationalError as exc:
+        return [*checks, Check("database", False, f"{settings.where()}: {' '.join(str(exc.orig).split())}")]
+    detail = "no differences" if not differences else f"{len(differences)} differences, first: {differences[0]}"
+    checks.append(Check("schema matches models", not differences, detail))
+    checks.extend(_namespace_checks(settings))
+    return checks
+
+
+def _namespace_checks(settings: Settings) -> list[Check]:
+    configured = settings.embedder().model_id
+    checks = []
+    with settings.store(embeds=False) as store:
+        names = store.namespaces()
+        for name in names:
+            s = stats_of(store, settings, name)
+            in_sync = s.index_size == s.active and s.index_version == s.version
+            checks.append(
+                Check(
+                    f"index {name}",
+                    in_sync,
+                    f"{s.index_kind}: {s.index_size} vectors for {s.active} active memories, "
+                    f"index at version {s.index_version}, namespace at {s.version}",
+                )
+            )
+            same = s.model_id == configured
+            advice = "" if same else f": pass --model {s.model_id} (or set AGENTMEM_MODEL) to search it"
+            checks.append(
+                Check(
+                    f"model {name}",
+                    same,
+                    f"built with {s.model_id} ({s.dimensions}-d), configured {configured}{advice}",
+                )
+            )
+    if not names:
+        checks.append(Check("namespaces", True, "none yet"))
+    return checks

@@ -1,0 +1,131 @@
+"""Output plumbing: consoles, JSON for scripts, and the compact formats tables share."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from agentmem.retrieval import Scoring
+from agentmem.types import MemoryRecord, NamespaceStats, PromptMemory, ScoredMemory, SearchHit
+
+__all__ = [
+    "block_json",
+    "err",
+    "hit_json",
+    "kinds",
+    "out",
+    "print_json",
+    "record_json",
+    "scored_json",
+    "size",
+    "stats_json",
+    "when",
+]
+
+
+def out() -> Console:
+    """A console on standard output, made per call so it writes wherever ``sys.stdout`` points now.
+
+    Messages are never wrapped (a path or id stays on one line for scripts and tests); tables still fit
+    the terminal's width.
+    """
+    return Console(highlight=False, soft_wrap=True)
+
+
+def err() -> Console:
+    """A console on standard error: progress, status and notes that must not mix with data on stdout."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def record_json(r: MemoryRecord) -> dict[str, Any]:
+    """A memory as JSON. ``version`` (the namespace's change counter) is left out: it is bookkeeping of one
+    database, renumbered by an import, while everything here survives export and import unchanged."""
+    return {
+        "id": r.id,
+        "namespace": r.namespace,
+        "text": r.text,
+        "kind": r.kind,
+        "importance": r.importance,
+        "created_at": r.created_at.isoformat(),
+        "last_accessed_at": r.last_accessed_at.isoformat(),
+        "access_count": r.access_count,
+        "status": r.status,
+        "metadata": dict(r.metadata),
+        "superseded_by": r.superseded_by,
+    }
+
+
+def scored_json(sm: ScoredMemory) -> dict[str, Any]:
+    return {
+        "score": sm.score,
+        "relevance": sm.relevance,
+        "recency": sm.recency,
+        "importance": sm.importance,
+        "memory": record_json(sm.memory),
+    }
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    return {"relevance": hit.relevance, "memory": record_json(hit.memory)}
+
+
+def block_json(block: PromptMemory, scoring: Scoring) -> dict[str, Any]:
+    return {
+        "text": block.text,
+        "tokens": block.tokens,
+        "token_budget": block.token_budget,
+        "truncated_ids": list(block.truncated_ids),
+        "weights": {
+            "relevance": scoring.relevance,
+            "recency": scoring.recency,
+            "importance": scoring.importance,
+            "half_life_seconds": scoring.half_life.total_seconds(),
+            "normalize": scoring.normalize,
+        },
+        "memories": [scored_json(m) for m in block.memories],
+    }
+
+
+def stats_json(s: NamespaceStats) -> dict[str, Any]:
+    return {
+        "namespace": s.namespace,
+        "model_id": s.model_id,
+        "dimensions": s.dimensions,
+        "version": s.version,
+        "active": s.active,
+        "archived": s.archived,
+        "by_kind": dict(s.by_kind),
+        "index_kind": s.index_kind,
+        "index_size": s.index_size,
+        "index_version": s.index_version,
+        "sql_bytes": s.sql_bytes,
+    }
+
+
+def when(moment: datetime) -> str:
+    """A time in UTC to the minute, as prompt blocks show it."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def size(n: int) -> str:
+    """Bytes in a human unit: ``512 B``, ``1.5 kB``, ``3.2 MB``."""
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def kinds(by_kind: Mapping[str, int]) -> str:
+    """Counts by kind, e.g. ``fact 2, observation 7``."""
+    return ", ".join(f"{kind} {count}" for kind, count in sorted(by_kind.items())) or "-"

@@ -1,0 +1,173 @@
+"""What the global options select (database, namespace, model) and how commands open the store with it.
+
+Commands that embed nothing must never load the model: they open the store with the configured embedder
+(constructing one loads nothing), and when a namespace was built with another model they stand in for it
+with :class:`NamespaceModel`, which knows the model's name and size but refuses to embed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import typer
+from numpy.typing import NDArray
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from agentmem.adapters import embedder_named
+from agentmem.config import RecallConfig
+from agentmem.db.engine import open_engine, resolve_url
+from agentmem.embedders import Embedder
+from agentmem.errors import ConfigError, EmbedderMismatchError
+from agentmem.store import MemoryStore
+from agentmem.types import NamespaceStats
+
+__all__ = ["NamespaceModel", "Settings", "settings_of", "stats_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The global options of one ``agentmem`` invocation.
+
+    Attributes:
+        db: the ``--db`` path or URL, None for the store's default location.
+        namespace: the ``--namespace`` (``default`` when not given).
+        namespace_given: whether ``--namespace``/``AGENTMEM_NAMESPACE`` was given (``import`` keeps the
+            exported namespaces otherwise).
+        model: the ``--model`` name, None for the bundled default.
+        recall: the recall defaults the store is opened with (``recall --explain`` prints its weights).
+    """
+
+    db: str | None
+    namespace: str = "default"
+    namespace_given: bool = False
+    model: str | None = None
+    recall: RecallConfig = field(default_factory=RecallConfig)
+
+    def embedder(self) -> Embedder:
+        return embedder_named(self.model)
+
+    def url(self) -> str:
+        """The database's SQLAlchemy URL."""
+        return resolve_url(self.db)
+
+    def where(self) -> str:
+        """The database for messages: a file path, or the URL without its password."""
+        url = make_url(self.url())
+        if url.get_backend_name() == "sqlite" and url.database:
+            return url.database
+        return url.render_as_string(hide_password=True)
+
+    def sqlite_file(self) -> Path | None:
+        url = make_url(self.url())
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database or "")
+
+    def require_database(self) -> None:
+        """Refuse to read a SQLite database that does not exist rather than create an empty one.
+
+        Raises:
+            ConfigError: the SQLite file does not exist.
+        """
+        path = self.sqlite_file()
+        if path is not None and not path.exists():
+            raise ConfigError(f"no agentmem database at {path}: create one with `agentmem init` or `agentmem add`")
+
+    @contextmanager
+    def store(self, *, embeds: bool, namespace: str | None = None) -> Iterator[MemoryStore]:
+        """Open the store for one command and close it after.
+
+        Args:
+            embeds: the command may embed text. If not, the database must already exist, its schema is
+                only validated (a read never migrates), and a namespace built with another model is read
+                with a :class:`NamespaceModel` standing in for that model.
+            namespace: another namespace than ``--namespace``.
+
+        Raises:
+            ConfigError: a bad path, URL or model, or (reading) no database at a SQLite path.
+            SchemaOutOfDateError: reading a database whose schema needs ``agentmem migrate``.
+            EmbedderMismatchError: an embedding command on a namespace built with another model.
+        """
+        name = namespace or self.namespace
+        embedder = self.embedder()  # a bad --model is reported first, whatever the command
+        if not embeds:
+            self.require_database()
+        migrate: Literal["apply", "validate"] = "apply" if embeds else "validate"
+        try:
+            store = MemoryStore.open(self.db, namespace=name, embedder=embedder, migrate=migrate, recall=self.recall)
+        except EmbedderMismatchError as exc:
+            if embeds:
+                raise
+            store = MemoryStore.open(
+                self.db, namespace=name, embedder=NamespaceModel.of(exc), migrate=migrate, recall=self.recall
+            )
+        try:
+            yield store
+        finally:
+            store.close()
+
+    @contextmanager
+    def engine(self) -> Iterator[Engine]:
+        """A bare engine on the database, for schema commands (``init``, ``migrate``, ``doctor``)."""
+        engine = open_engine(self.url())
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+class NamespaceModel:
+    """Stands in for a namespace's embedding model in commands that embed nothing.
+
+    Args:
+        model_id: the model the namespace was built with.
+        dimensions: its vector length.
+    """
+
+    def __init__(self, model_id: str, dimensions: int) -> None:
+        self._model_id = model_id
+        self._dimensions = dimensions
+
+    @classmethod
+    def of(cls, mismatch: EmbedderMismatchError) -> NamespaceModel:
+        return cls(mismatch.expected_model, mismatch.expected_dims)
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimensions(self) -> int:
+        return self._dimensions
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Refuse: reaching this is a bug in a command that promised to embed nothing."""
+        if not texts:
+            return np.zeros((0, self._dimensions), dtype=np.float32)
+        raise ConfigError(f"this command does not embed text; use --model {self._model_id} to embed with it")
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings the global options stored on the root context."""
+    found = ctx.find_object(Settings)
+    if found is None:  # only a command invoked without the app's callback
+        raise ConfigError("agentmem commands must run through the agentmem app")
+    return found
+
+
+def stats_of(store: MemoryStore, settings: Settings, name: str) -> NamespaceStats:
+    """Statistics of namespace ``name`` of ``store``'s database, whichever model built it (nothing embeds)."""
+    if name == store.namespace:
+        return store.stats()
+    try:
+        # A sibling shares the store's connections and indexes: it must not be closed on its own.
+        return store.with_namespace(name).stats()
+    except EmbedderMismatchError:
+        with settings.store(embeds=False, namespace=name) as other:
+            return other.stats()
