@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -12,11 +13,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from agentmem.embedders import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 LOCOMO = ROOT.parent / "shared" / "data" / "locomo10.json"
+CACHE = ROOT / "benchmarks" / ".cache"  # gitignored: embeddings of benchmark texts, rebuilt when missing
 PACKAGES = (
     "agentmem",
     "numpy",
@@ -118,3 +126,46 @@ def locomo_turns(path: Path = LOCOMO) -> list[dict[str, Any]]:
                     }
                 )
     return turns
+
+
+def cached_embeddings(texts: Sequence[str], *, embedder: Embedder, cache: Path = CACHE) -> NDArray[np.float32]:
+    """Vectors of ``texts``, embedded once per (model, exact texts in order) and kept in ``cache`` as .npy.
+
+    The file name is a hash of the model id and the texts, so any change to either embeds again; the
+    model is not even loaded when every batch asked for is cached.
+    """
+    key = hashlib.sha256(json.dumps([embedder.model_id, list(texts)]).encode("utf-8")).hexdigest()[:40]
+    path = cache / f"{key}.npy"
+    if path.is_file():
+        cached: NDArray[np.float32] = np.load(path)
+        if cached.shape[0] == len(texts):
+            return cached
+    vectors = embedder.embed(list(texts))
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = cache / f"{key}.partial.npy"  # write then rename: an interrupted run leaves no half file
+    np.save(partial, vectors)
+    partial.replace(path)
+    return vectors
+
+
+def locomo_questions(path: Path = LOCOMO) -> list[dict[str, Any]]:
+    """Every LoCoMo question as {sample_id, question, category, evidence}, in file order."""
+    samples = json.loads(path.read_text())
+    return [
+        {"sample_id": s["sample_id"], "question": q["question"], "category": q["category"],
+         "evidence": q.get("evidence", [])}  # fmt: skip
+        for s in samples
+        for q in s["qa"]
+    ]
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process now (psutil if installed, else /proc/self/status VmRSS)."""
+    try:
+        import psutil
+    except ImportError:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise
+    return int(psutil.Process().memory_info().rss)

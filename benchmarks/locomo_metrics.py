@@ -1,0 +1,92 @@
+"""Evidence recall on LoCoMo, as ``../shared/data/README.md`` defines it.
+
+Turn level: for each question, the fraction of its evidence turns among the top-k retrieved, averaged over
+questions. Session level: the same over the sessions of its evidence turns (a session counts as retrieved
+when any of its turns is in the top k). MRR: the reciprocal rank of the first evidence turn within the top
+10 (0 when none is), cut at 10 so that peers returning 10 memories are comparable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from benchmarks.locomo_data import CATEGORIES, Conversation
+
+__all__ = ["METRICS", "MRR_K", "Evaluation", "evaluate"]
+
+MRR_K = 10
+METRICS: tuple[tuple[str, int], ...] = (
+    ("turn recall", 1),
+    ("turn recall", 5),
+    ("turn recall", 10),
+    ("turn recall", 20),
+    ("MRR", MRR_K),
+    ("session recall", 5),
+    ("session recall", 10),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Per-question values of every metric a system's depth allows, over all conversations.
+
+    Attributes:
+        categories: the category id of each question.
+        values: (metric, k) -> one value per question.
+    """
+
+    categories: NDArray[np.int64]
+    values: dict[tuple[str, int], NDArray[np.float64]]
+
+    def mean(self, metric: str, k: int, category: int | None = None) -> float:
+        """The average over all questions, or over one category's; NaN if the metric was not measured."""
+        values = self.values.get((metric, k))
+        if values is None:
+            return float("nan")
+        chosen = values if category is None else values[self.categories == category]
+        return float(chosen.mean()) if chosen.size else float("nan")
+
+    def groups(self) -> list[int | None]:
+        """None (all questions) then every category id present."""
+        return [None, *(c for c in CATEGORIES if (self.categories == c).any())]
+
+
+def evaluate(conversations: Sequence[Conversation], rankings: Sequence[NDArray[np.int64]]) -> Evaluation:
+    """Score one system's rankings (one ``(n_questions, depth)`` array per conversation, -1 padded)."""
+    depth = min(r.shape[1] for r in rankings)
+    measured = [(metric, k) for metric, k in METRICS if k <= depth]
+    values: dict[tuple[str, int], list[float]] = {key: [] for key in measured}
+    categories: list[int] = []
+    for conversation, ranked in zip(conversations, rankings, strict=True):
+        sessions = np.asarray([t.session for t in conversation.turns], dtype=np.int64)
+        for question, row in zip(conversation.questions, ranked, strict=True):
+            categories.append(question.category)
+            found = row[row >= 0]
+            evidence = np.asarray(question.evidence, dtype=np.int64)
+            for metric, k in measured:
+                values[(metric, k)].append(_metric(metric, k, found, evidence, question.evidence_sessions, sessions))
+    return Evaluation(
+        categories=np.asarray(categories, dtype=np.int64),
+        values={key: np.asarray(v, dtype=np.float64) for key, v in values.items()},
+    )
+
+
+def _metric(
+    metric: str,
+    k: int,
+    found: NDArray[np.int64],
+    evidence: NDArray[np.int64],
+    evidence_sessions: tuple[int, ...],
+    sessions: NDArray[np.int64],
+) -> float:
+    top = found[:k]
+    if metric == "turn recall":
+        return float(np.isin(evidence, top).mean())
+    if metric == "session recall":
+        return float(np.isin(np.asarray(evidence_sessions), sessions[top]).mean())
+    hits = np.flatnonzero(np.isin(top, evidence))
+    return 1.0 / (hits[0] + 1) if hits.size else 0.0
