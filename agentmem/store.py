@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -12,32 +12,25 @@ import numpy as np
 
 from agentmem.config import MemoryPolicy, RecallConfig
 from agentmem.db.migrate import MigrateMode
-from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.embedders import Embedder
-from agentmem.errors import ConfigError, EmbedderMismatchError, MemoryNotFoundError
-from agentmem.forgetting import PrunePlan
+from agentmem.errors import ConfigError, MemoryNotFoundError
 from agentmem.ingest import add_memories
-from agentmem.maintenance import pending_importance, prune, reflect, restore
-from agentmem.parts import Clock, StoreParts, open_parts
-from agentmem.portability import import_memories
+from agentmem.parts import Clock, open_parts
 from agentmem.prompt import assemble
 from agentmem.recall import Candidates, rank_query, touch
 from agentmem.retrieval import Scoring
+from agentmem.store_upkeep import StoreUpkeep
 from agentmem.tokens import Tokenizer
 from agentmem.types import (
-    ExportedMemory,
     JSONValue,
     MemoryFilter,
     MemoryRecord,
-    NamespaceStats,
     NewMemory,
     PromptMemory,
-    PruneResult,
-    Reflection,
     ScoredMemory,
     SearchHit,
 )
-from agentmem.validation import check_namespace, check_query
+from agentmem.validation import check_query
 
 if TYPE_CHECKING:
     from agentmem.importance import ImportanceScorer
@@ -48,28 +41,13 @@ __all__ = ["MemoryStore"]
 LIST_ORDERS = ("id", "created_at", "last_accessed_at", "importance", "access_count")
 
 
-class MemoryStore:
+class MemoryStore(StoreUpkeep):
     """Long-term memory of one namespace (an agent or user) in a SQL database, searchable by meaning.
 
     Open one with :meth:`open`; use it as a context manager or call :meth:`close`. Several stores (one per
     namespace) can share a database; :meth:`with_namespace` gives another namespace of the same database
     that shares the connection pool, embedder and loaded indexes.
     """
-
-    def __init__(self, parts: StoreParts, namespace: str) -> None:
-        self._parts = parts
-        self._repository = parts.repository
-        self._replicas = parts.replicas
-        self._embedding = parts.embedding
-        self._embedder = parts.embedding.embedder
-        self._clock = parts.clock
-        self._namespace = check_namespace(namespace)
-        self._ns: NamespaceRow | None = None
-        self._lock = parts.lock
-        existing = self._repository.namespace(self._namespace)
-        if existing is not None:
-            self._check_embedder(existing)
-            self._ns = existing
 
     @classmethod
     def open(
@@ -214,18 +192,6 @@ class MemoryStore:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    def get(self, memory_id: int) -> MemoryRecord:
-        """The memory with this id.
-
-        Raises:
-            MemoryNotFoundError: no such memory in this namespace.
-        """
-        ns = self._namespace_row()
-        found = [] if ns is None else self._repository.get_many(ns, [memory_id])
-        if not found:
-            raise MemoryNotFoundError(memory_id, namespace=self._namespace)
-        return found[0]
-
     def list_memories(
         self,
         *,
@@ -344,162 +310,6 @@ class MemoryStore:
         if config.touch if touch is None else touch:
             self._touch([m.memory.id for m in block.memories], when)
         return block
-
-    def stats(self) -> NamespaceStats:
-        """Counts, storage and index state of this namespace."""
-        return self._parts.stats(self._namespace, self._namespace_row())
-
-    # -- export and import ------------------------------------------------------------------------
-
-    def export_memories(self, *, vectors: bool = False) -> Iterator[ExportedMemory]:
-        """Every memory of this namespace (archived ones too) in id order, with provenance.
-
-        Args:
-            vectors: include each stored vector (bit-exact), so an import needs no re-embedding.
-        """
-        ns = self._namespace_row()
-        if ns is None:
-            return
-        for record, sources, blob in self._repository.export_rows(ns, with_vectors=vectors):
-            yield ExportedMemory(record, sources, ns.model_id if vectors else None, blob)
-
-    def import_memories(self, items: Iterable[ExportedMemory], *, keep_ids: bool = True) -> list[int]:
-        """Restore exported memories into this namespace exactly as they were, in one transaction.
-
-        Vectors exported with the same model are used as they are; others are embedded again (through
-        the embedding cache).
-
-        Args:
-            items: exported memories (from :meth:`export_memories` or :func:`agentmem.transfer.read_jsonl`).
-            keep_ids: keep their ids (so references to them stay valid); False gives new ids and remaps
-                provenance links.
-
-        Returns:
-            The ids of the imported memories, in order.
-
-        Raises:
-            ConfigError: an invalid item, or ``keep_ids`` with ids already used in this database.
-        """
-        with self._lock:
-            return import_memories(
-                self._parts, lambda: self._namespace_row(create=True), list(items), keep_ids=keep_ids
-            )
-
-    # -- distilling and forgetting -----------------------------------------------------------------
-
-    def reflect(self, *, dry_run: bool = False, now: datetime | None = None) -> list[Reflection]:
-        """Distil groups of related observations into reflections that replace them.
-
-        Each reflection is stored with ``kind="reflection"``, an importance derived from its sources and
-        links to them; the sources are archived (out of recall, kept in SQL, restorable). One transaction per
-        reflection, and running it again never duplicates one.
-
-        Args:
-            dry_run: only say what would be made.
-            now: the time recorded as the reflection's; default: the clock.
-        """
-        ns = self._namespace_row()
-        if ns is None:
-            return []
-        return reflect(self._parts, ns, now=now or self._clock(), dry_run=dry_run)
-
-    def maybe_reflect(self, *, now: datetime | None = None) -> list[Reflection]:
-        """Reflect if the importances of un-reflected observations add up to the policy's threshold."""
-        ns = self._namespace_row()
-        if ns is None or pending_importance(self._parts, ns) < self._parts.policy.reflection.threshold:
-            return []
-        return self.reflect(now=now)
-
-    def prune(
-        self,
-        *,
-        older_than: timedelta | None = None,
-        below_retention: float | None = None,
-        max_active: int | None = None,
-        hard: bool = False,
-        dry_run: bool = True,
-        now: datetime | None = None,
-    ) -> PruneResult:
-        """Forget what matters least: archive (or with ``hard``, delete) the memories any criterion selects.
-
-        Retention combines importance, recency and access count (:mod:`agentmem.forgetting`). A dry run
-        (the default) changes nothing and lists exactly what would go.
-
-        Args:
-            older_than: memories created longer ago than this.
-            below_retention: memories whose retention is below this, in [0, 1].
-            max_active: keep at most this many active memories (lowest retention goes first).
-            hard: delete text, vector and cached embedding for good instead of archiving.
-            dry_run: only report.
-            now: the time retention is measured at; default: the clock.
-        """
-        plan = PrunePlan(older_than, below_retention, max_active, self._parts.policy.forget_half_life)
-        ns = self._namespace_row()
-        if ns is None:
-            return PruneResult("delete" if hard else "archive", (), (), applied=not dry_run)
-        return prune(self._parts, ns, plan, now=now or self._clock(), hard=hard, dry_run=dry_run)
-
-    def restore(self, memory_ids: Iterable[int]) -> list[int]:
-        """Bring archived memories back into recall; returns the ids restored."""
-        ns = self._namespace_row()
-        return [] if ns is None else restore(self._parts, ns, list(memory_ids))
-
-    def sources(self, memory_id: int) -> list[MemoryRecord]:
-        """The memories a reflection was made from (archived ones included), in id order."""
-        ns = self._namespace_row()
-        self.get(memory_id)
-        assert ns is not None
-        return self._repository.get_many(ns, sorted(self._repository.sources_of(memory_id)))
-
-    # -- maintenance ------------------------------------------------------------------------------
-
-    def reindex(self) -> NamespaceStats:
-        """Rebuild this namespace's vector index from the vectors stored in SQL (no re-embedding)."""
-        with self._lock:
-            ns = self._namespace_row()
-            if ns is not None:
-                self._replicas.rebuild(ns)
-        return self.stats()
-
-    def checkpoint(self) -> None:
-        """Save this namespace's vector index to its file now (also done on close and periodically)."""
-        with self._lock:
-            ns = self._namespace_row()
-            if ns is not None:
-                self._replicas.synced(ns)
-                self._replicas.checkpoint(ns)
-
-    # -- internals --------------------------------------------------------------------------------
-
-    def _namespace_row(self, *, create: bool = False) -> NamespaceRow | None:
-        if self._ns is None:
-            found = self._repository.namespace(self._namespace)
-            if found is None and create:
-                found = self._repository.create_namespace(
-                    self._namespace,
-                    model_id=self._embedder.model_id,
-                    dimensions=self._embedder.dimensions,
-                    now=to_epoch(self._clock()),
-                )
-            if found is not None:
-                self._check_embedder(found)
-            self._ns = found
-        return self._ns
-
-    def _namespace_for_write(self) -> NamespaceRow:
-        ns = self._namespace_row(create=True)
-        assert ns is not None
-        return ns
-
-    def _check_embedder(self, ns: NamespaceRow) -> None:
-        if (ns.model_id, ns.dimensions) != (self._embedder.model_id, self._embedder.dimensions):
-            raise EmbedderMismatchError(
-                namespace=ns.name,
-                expected_model=ns.model_id,
-                expected_dims=ns.dimensions,
-                actual_model=self._embedder.model_id,
-                actual_dims=self._embedder.dimensions,
-            )
 
     def _rank(
         self,

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
-from agentmem.db.engine import WRITE_OPTION
-from agentmem.db.models import memories, memory_sources, namespaces
+from agentmem.db.models import memories, memory_sources
 from agentmem.db.rows import NamespaceRow, PendingMemory, record_from_row
+from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, writing
 from agentmem.types import MemoryRecord
 
 __all__ = ["Lifecycle"]
-
-_RECORD_COLUMNS = [c for c in memories.c if c.name != "embedding"]
 
 
 class Lifecycle:
@@ -22,22 +19,6 @@ class Lifecycle:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.execution_options(**{WRITE_OPTION: True}).begin():
-            yield conn
-
-    @staticmethod
-    def _bump(conn: Connection, namespace_id: int) -> int:
-        return int(
-            conn.execute(
-                update(namespaces)
-                .where(namespaces.c.id == namespace_id)
-                .values(version=namespaces.c.version + 1)
-                .returning(namespaces.c.version)
-            ).scalar_one()
-        )
 
     def active_with_hash(self, ns: NamespaceRow, hashes: Sequence[str]) -> dict[str, int]:
         """Active memory id of each content hash that has one (the oldest, if several)."""
@@ -57,27 +38,27 @@ class Lifecycle:
         self, ns: NamespaceRow, strengths: dict[int, float], *, when: float
     ) -> tuple[list[MemoryRecord], int]:
         """Seen again: count an access, keep the higher importance, refresh last access (not moving it back)."""
-        with self._write() as conn:
-            version = self._bump(conn, ns.id)
+        with writing(self._engine) as conn:
+            version = bump_version(conn, ns.id)
             for memory_id, importance in strengths.items():
                 conn.execute(
                     update(memories)
                     .where(memories.c.id == memory_id, memories.c.namespace_id == ns.id)
                     .values(
                         access_count=memories.c.access_count + 1,
-                        importance=_greatest(conn, memories.c.importance, importance),
-                        last_accessed_at=_greatest(conn, memories.c.last_accessed_at, when),
+                        importance=greatest(conn, memories.c.importance, importance),
+                        last_accessed_at=greatest(conn, memories.c.last_accessed_at, when),
                         version=version,
                     )
                 )
-            rows = conn.execute(select(*_RECORD_COLUMNS).where(memories.c.id.in_(list(strengths)))).all()
+            rows = conn.execute(select(*RECORD_COLUMNS).where(memories.c.id.in_(list(strengths)))).all()
         return [record_from_row(r, namespace=ns.name) for r in rows], version
 
     def set_status(
         self, ns: NamespaceRow, ids: Sequence[int], *, status: str, only_from: str
     ) -> tuple[list[int], int | None]:
         """Move memories from ``only_from`` to ``status`` (archive or restore). Returns the ids changed."""
-        with self._write() as conn:
+        with writing(self._engine) as conn:
             found = [
                 int(i)
                 for i in conn.execute(
@@ -88,7 +69,7 @@ class Lifecycle:
             ]
             if not found:
                 return [], None
-            version = self._bump(conn, ns.id)
+            version = bump_version(conn, ns.id)
             values: dict[str, object] = {"status": status, "version": version}
             if status == "active":
                 values["superseded_by"] = None
@@ -106,7 +87,7 @@ class Lifecycle:
         Returns:
             the reflection, the sources it archived, and the version of the change.
         """
-        with self._write() as conn:
+        with writing(self._engine) as conn:
             active = [
                 int(i)
                 for i in conn.execute(
@@ -121,7 +102,7 @@ class Lifecycle:
             ]
             if not active:
                 return None
-            version = self._bump(conn, ns.id)
+            version = bump_version(conn, ns.id)
             reflection_id = int(
                 conn.execute(
                     insert(memories).returning(memories.c.id),
@@ -135,7 +116,3 @@ class Lifecycle:
                 .values(status="archived", superseded_by=reflection_id, version=version)
             )
         return reflection.record(memory_id=reflection_id, namespace=ns.name, version=version), active, version
-
-
-def _greatest(conn: Connection, column: object, value: float) -> object:
-    return func.max(column, value) if conn.dialect.name == "sqlite" else func.greatest(column, value)

@@ -8,23 +8,20 @@ reader that has seen version ``v`` has seen every change up to ``v``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from agentmem.db.engine import WRITE_OPTION
 from agentmem.db.filters import filter_clauses
 from agentmem.db.models import embedding_cache, memories, memory_sources, namespaces, tombstones
 from agentmem.db.rows import ImportedRow, NamespaceRow, PendingMemory, record_from_row, vector_from_blob, vector_to_blob
+from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, reading, writing
 from agentmem.errors import ConfigError
 from agentmem.types import MemoryFilter, MemoryRecord
 
 __all__ = ["Repository"]
-
-_RECORD_COLUMNS = [c for c in memories.c if c.name != "embedding"]
 
 
 class Repository:
@@ -41,31 +38,21 @@ class Repository:
     def engine(self) -> Engine:
         return self._engine
 
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.execution_options(**{WRITE_OPTION: True}).begin():
-            yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.begin():
-            yield conn
-
     # -- namespaces -------------------------------------------------------------------------------
 
     def namespace(self, name: str) -> NamespaceRow | None:
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(namespaces).where(namespaces.c.name == name)).first()
         return None if row is None else NamespaceRow.from_row(row)
 
     def list_namespaces(self) -> list[NamespaceRow]:
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(select(namespaces).order_by(namespaces.c.name)).all()
         return [NamespaceRow.from_row(r) for r in rows]
 
     def create_namespace(self, name: str, *, model_id: str, dimensions: int, now: float) -> NamespaceRow:
         """Create the namespace, or return it if another process created it first."""
-        with self._write() as conn:
+        with writing(self._engine) as conn:
             row = conn.execute(select(namespaces).where(namespaces.c.name == name)).first()
             if row is None:
                 conn.execute(
@@ -77,19 +64,8 @@ class Repository:
         return NamespaceRow.from_row(row)
 
     def namespace_version(self, namespace_id: int) -> int:
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             return int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == namespace_id)).scalar_one())
-
-    @staticmethod
-    def _bump(conn: Connection, namespace_id: int) -> int:
-        return int(
-            conn.execute(
-                update(namespaces)
-                .where(namespaces.c.id == namespace_id)
-                .values(version=namespaces.c.version + 1)
-                .returning(namespaces.c.version)
-            ).scalar_one()
-        )
 
     # -- memories ---------------------------------------------------------------------------------
 
@@ -97,8 +73,8 @@ class Repository:
         """Insert memories and their embedding-cache entries in one transaction."""
         if not pending:
             return []
-        with self._write() as conn:
-            version = self._bump(conn, ns.id)
+        with writing(self._engine) as conn:
+            version = bump_version(conn, ns.id)
             params = [p.row_values(namespace_id=ns.id, version=version) for p in pending]
             ids = (
                 conn.execute(insert(memories).returning(memories.c.id, sort_by_parameter_order=True), params)
@@ -114,9 +90,9 @@ class Repository:
         """The memories with these ids in this namespace, in the order asked (missing ids left out)."""
         if not ids:
             return []
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
-                select(*_RECORD_COLUMNS).where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
+                select(*RECORD_COLUMNS).where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
             ).all()
         by_id = {int(r.id): record_from_row(r, namespace=ns.name) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
@@ -133,9 +109,9 @@ class Repository:
     ) -> list[MemoryRecord]:
         """A page of the namespace's memories that pass ``where``, sorted by ``order_by`` (ties by id)."""
         column = memories.c[order_by]
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
-                select(*_RECORD_COLUMNS)
+                select(*RECORD_COLUMNS)
                 .where(*filter_clauses(ns.id, where))
                 .order_by(
                     column.desc() if descending else column, memories.c.id.desc() if descending else memories.c.id
@@ -147,7 +123,7 @@ class Repository:
 
     def recent_texts(self, ns: NamespaceRow, *, limit: int) -> list[str]:
         """Texts of the newest active memories, newest first."""
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             return [
                 str(t)
                 for t in conn.execute(
@@ -164,7 +140,7 @@ class Repository:
         Returns:
             the ids that existed and were deleted, and the namespace version of the change.
         """
-        with self._write() as conn:
+        with writing(self._engine) as conn:
             found = [
                 int(i)
                 for i in conn.execute(
@@ -173,7 +149,7 @@ class Repository:
             ]
             if not found:
                 return [], int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == ns.id)).scalar_one())
-            version = self._bump(conn, ns.id)
+            version = bump_version(conn, ns.id)
             hashes = set(conn.execute(select(memories.c.content_hash).where(memories.c.id.in_(found))).scalars().all())
             conn.execute(delete(memories).where(memories.c.id.in_(found)))
             conn.execute(
@@ -194,7 +170,7 @@ class Repository:
         return found, version
 
     def sources_of(self, reflection_id: int) -> list[int]:
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             return [
                 int(i)
                 for i in conn.execute(
@@ -210,7 +186,7 @@ class Repository:
         """Cached vectors of these content hashes for this model."""
         found: dict[str, NDArray[np.float32]] = {}
         unique = list(dict.fromkeys(hashes))
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             for start in range(0, len(unique), 500):  # keep the IN list well under driver limits
                 rows = conn.execute(
                     select(embedding_cache.c.content_hash, embedding_cache.c.embedding).where(
@@ -236,7 +212,7 @@ class Repository:
 
     def counts(self, ns: NamespaceRow) -> tuple[dict[tuple[str, str], int], int]:
         """Memories counted by (kind, status), and the bytes of their text and vectors."""
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(
                     memories.c.kind,
@@ -253,12 +229,12 @@ class Repository:
 
     def matching_ids(self, ns: NamespaceRow, where: MemoryFilter) -> NDArray[np.int64]:
         """Ids of the memories of ``ns`` that pass the filter (archived ones only if it says so)."""
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             ids = conn.execute(select(memories.c.id).where(*filter_clauses(ns.id, where))).scalars().all()
         return np.asarray(ids, dtype=np.int64)
 
     def archived_ids(self, ns: NamespaceRow) -> NDArray[np.int64]:
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             ids = (
                 conn.execute(
                     select(memories.c.id).where(memories.c.namespace_id == ns.id, memories.c.status == "archived")
@@ -270,16 +246,14 @@ class Repository:
 
     def touch(self, ns: NamespaceRow, ids: Sequence[int], *, when: float) -> int:
         """Record that recall returned these memories: one batched UPDATE. Returns the new version."""
-        with self._write() as conn:
-            version = self._bump(conn, ns.id)
+        with writing(self._engine) as conn:
+            version = bump_version(conn, ns.id)
             conn.execute(
                 update(memories)
                 .where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
                 .values(
                     # Never move an access back in time (a replayed history may recall "in the past").
-                    last_accessed_at=func.max(memories.c.last_accessed_at, when)
-                    if conn.dialect.name == "sqlite"
-                    else func.greatest(memories.c.last_accessed_at, when),
+                    last_accessed_at=greatest(conn, memories.c.last_accessed_at, when),
                     access_count=memories.c.access_count + 1,
                     version=version,
                 )
@@ -290,7 +264,7 @@ class Repository:
         """Best lexical (BM25-style) matches of ``query``: (memory id, score > 0), best first."""
         from agentmem.db.lexical import lexical_search
 
-        with self._read() as conn:
+        with reading(self._engine) as conn:
             return lexical_search(conn, namespace_id=ns.id, query=query, limit=limit, include_archived=include_archived)
 
     # -- export and import ------------------------------------------------------------------------
@@ -299,10 +273,10 @@ class Repository:
         self, ns: NamespaceRow, *, with_vectors: bool, batch: int = 1000
     ) -> Iterator[tuple[MemoryRecord, tuple[int, ...], bytes | None]]:
         """Every memory of the namespace in id order, with its provenance and (optionally) vector bytes."""
-        columns = [*_RECORD_COLUMNS, memories.c.embedding] if with_vectors else _RECORD_COLUMNS
+        columns = [*RECORD_COLUMNS, memories.c.embedding] if with_vectors else RECORD_COLUMNS
         after = -1
         while True:
-            with self._read() as conn:
+            with reading(self._engine) as conn:
                 rows = conn.execute(
                     select(*columns)
                     .where(memories.c.namespace_id == ns.id, memories.c.id > after)
@@ -338,7 +312,7 @@ class Repository:
         """
         if not rows:
             return [], ns.version
-        with self._write() as conn:
+        with writing(self._engine) as conn:
             if keep_ids:
                 wanted = [r.record.id for r in rows]
                 taken = conn.execute(select(memories.c.id).where(memories.c.id.in_(wanted))).scalars().all()
@@ -348,7 +322,7 @@ class Repository:
                         f"memory ids already used in this database ({shown}): import into a new database, "
                         "or import with new ids (keep_ids=False / --new-ids)"
                     )
-            version = self._bump(conn, ns.id)
+            version = bump_version(conn, ns.id)
             values = [r.row_values(namespace_id=ns.id, version=version, keep_id=keep_ids) for r in rows]
             new_ids = [
                 int(i)

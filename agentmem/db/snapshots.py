@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, select
 
 from agentmem.db.models import memories, namespaces, tombstones
 from agentmem.db.rows import NamespaceRow, vector_from_blob
+from agentmem.db.transactions import reading
 
 __all__ = ["Changes", "Snapshot", "SnapshotReader"]
 
@@ -52,7 +53,7 @@ class SnapshotReader:
 
     def active(self, ns: NamespaceRow) -> Snapshot:
         """Every active memory's vector and attributes, and the version they reflect (one transaction)."""
-        with self._engine.connect() as conn, conn.begin():
+        with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
                 select(*_SNAPSHOT_COLUMNS)
@@ -63,7 +64,7 @@ class SnapshotReader:
 
     def of(self, ns: NamespaceRow, ids: Sequence[int]) -> Snapshot:
         """Vectors and attributes of the given memories (archived ones included), in id order."""
-        with self._engine.connect() as conn, conn.begin():
+        with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
                 select(*_SNAPSHOT_COLUMNS)
@@ -74,7 +75,7 @@ class SnapshotReader:
 
     def attributes(self, ns: NamespaceRow) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float32], int]:
         """Ids, last-access times and importances of the active memories, and the version they reflect."""
-        with self._engine.connect() as conn, conn.begin():
+        with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
                 select(memories.c.id, memories.c.last_accessed_at, memories.c.importance).where(
@@ -88,7 +89,7 @@ class SnapshotReader:
 
     def for_reflection(self, ns: NamespaceRow, kinds: Sequence[str]) -> tuple[Snapshot, NDArray[np.float64], list[str]]:
         """Active memories of these kinds: vectors and attributes, creation times, texts (id order)."""
-        with self._engine.connect() as conn, conn.begin():
+        with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
                 select(*_SNAPSHOT_COLUMNS, memories.c.created_at, memories.c.text)
@@ -125,7 +126,7 @@ class SnapshotReader:
 
     def changes_since(self, ns: NamespaceRow, version: int) -> Changes:
         """Changes after ``version``."""
-        with self._engine.connect() as conn, conn.begin():
+        with reading(self._engine) as conn:
             # Read the version first: every change up to it has committed (versions commit in order), so
             # nothing at or below it can be missed; later changes that also show up are applied twice at
             # worst, which the replicas tolerate.
