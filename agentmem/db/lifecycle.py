@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from agentmem.db.models import memories, memory_sources
 from agentmem.db.rows import NamespaceRow, PendingMemory, record_from_row
-from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, writing
+from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, ids_in_namespace, writing
 from agentmem.types import MemoryRecord
 
 __all__ = ["Lifecycle"]
@@ -43,7 +43,7 @@ class Lifecycle:
             for memory_id, importance in strengths.items():
                 conn.execute(
                     update(memories)
-                    .where(memories.c.id == memory_id, memories.c.namespace_id == ns.id)
+                    .where(ids_in_namespace([memory_id], ns.id))
                     .values(
                         access_count=memories.c.access_count + 1,
                         importance=greatest(conn, memories.c.importance, importance),
@@ -62,9 +62,7 @@ class Lifecycle:
             found = [
                 int(i)
                 for i in conn.execute(
-                    select(memories.c.id).where(
-                        memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)), memories.c.status == only_from
-                    )
+                    select(memories.c.id).where(ids_in_namespace(ids, ns.id), memories.c.status == only_from)
                 ).scalars()
             ]
             if not found:
@@ -93,8 +91,7 @@ class Lifecycle:
                 for i in conn.execute(
                     select(memories.c.id)
                     .where(
-                        memories.c.namespace_id == ns.id,
-                        memories.c.id.in_(list(source_ids)),
+                        ids_in_namespace(source_ids, ns.id),
                         memories.c.status == "active",
                     )
                     .order_by(memories.c.id)

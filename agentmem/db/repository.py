@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from agentmem.db.filters import filter_clauses
 from agentmem.db.models import embedding_cache, memories, memory_sources, namespaces, tombstones
 from agentmem.db.rows import ImportedRow, NamespaceRow, PendingMemory, record_from_row, vector_from_blob, vector_to_blob
-from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, reading, writing
+from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, ids_in_namespace, reading, writing
 from agentmem.errors import ConfigError
 from agentmem.types import MemoryFilter, MemoryRecord
 
@@ -91,9 +91,7 @@ class Repository:
         if not ids:
             return []
         with reading(self._engine) as conn:
-            rows = conn.execute(
-                select(*RECORD_COLUMNS).where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
-            ).all()
+            rows = conn.execute(select(*RECORD_COLUMNS).where(ids_in_namespace(ids, ns.id))).all()
         by_id = {int(r.id): record_from_row(r, namespace=ns.name) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -141,12 +139,7 @@ class Repository:
             the ids that existed and were deleted, and the namespace version of the change.
         """
         with writing(self._engine) as conn:
-            found = [
-                int(i)
-                for i in conn.execute(
-                    select(memories.c.id).where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
-                ).scalars()
-            ]
+            found = [int(i) for i in conn.execute(select(memories.c.id).where(ids_in_namespace(ids, ns.id))).scalars()]
             if not found:
                 return [], int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == ns.id)).scalar_one())
             version = bump_version(conn, ns.id)
@@ -250,7 +243,7 @@ class Repository:
             version = bump_version(conn, ns.id)
             conn.execute(
                 update(memories)
-                .where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
+                .where(ids_in_namespace(ids, ns.id))
                 .values(
                     # Never move an access back in time (a replayed history may recall "in the past").
                     last_accessed_at=greatest(conn, memories.c.last_accessed_at, when),

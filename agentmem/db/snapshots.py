@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, select
 
 from agentmem.db.models import memories, namespaces, tombstones
 from agentmem.db.rows import NamespaceRow, vector_from_blob
-from agentmem.db.transactions import reading
+from agentmem.db.transactions import ids_in_namespace, reading
 
 __all__ = ["Changes", "Snapshot", "SnapshotReader"]
 
@@ -67,9 +67,7 @@ class SnapshotReader:
         with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
-                select(*_SNAPSHOT_COLUMNS)
-                .where(memories.c.namespace_id == ns.id, memories.c.id.in_(list(ids)))
-                .order_by(memories.c.id)
+                select(*_SNAPSHOT_COLUMNS).where(ids_in_namespace(ids, ns.id)).order_by(memories.c.id)
             ).all()
         return _snapshot(rows, ns.dimensions, version)
 
