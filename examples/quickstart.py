@@ -21,7 +21,9 @@ def main(argv: list[str]) -> None:
     with MemoryStore.open(folder / "agentmem.db", namespace="quickstart") as store:
         store.add_many(
             [
-                NewMemory("The cat sat on the mat by the fireplace.", importance=0.3, created_at=now - timedelta(days=2)),
+                NewMemory(
+                    "The cat sat on the mat by the fireplace.", importance=0.3, created_at=now - timedelta(days=2)
+                ),
                 NewMemory("Alice's flight to Lisbon leaves Friday at 09:40 from gate B12.", importance=0.9),
                 NewMemory("The build failed: test_payments timed out after 30 s.", importance=0.7),
                 NewMemory("Bob prefers green tea to coffee.", importance=0.4),

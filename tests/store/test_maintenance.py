@@ -114,7 +114,9 @@ CRASHER = textwrap.dedent(
     store = MemoryStore.open(sys.argv[1], embedder=HashingEmbedder(256), summarizer=Dying(), policy=policy,
                              clock=lambda: now)
     texts = sys.argv[2:]
-    store.add_many([NewMemory(t, importance=0.5, created_at=now - timedelta(minutes=60 - i)) for i, t in enumerate(texts)])
+    store.add_many(
+        [NewMemory(t, importance=0.5, created_at=now - timedelta(minutes=60 - i)) for i, t in enumerate(texts)]
+    )
     store.reflect()
     """
 )
