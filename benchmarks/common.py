@@ -152,8 +152,12 @@ def locomo_questions(path: Path = LOCOMO) -> list[dict[str, Any]]:
     """Every LoCoMo question as {sample_id, question, category, evidence}, in file order."""
     samples = json.loads(path.read_text())
     return [
-        {"sample_id": s["sample_id"], "question": q["question"], "category": q["category"],
-         "evidence": q.get("evidence", [])}  # fmt: skip
+        {
+            "sample_id": s["sample_id"],
+            "question": q["question"],
+            "category": q["category"],
+            "evidence": q.get("evidence", []),
+        }
         for s in samples
         for q in s["qa"]
     ]

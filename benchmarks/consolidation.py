@@ -1,0 +1,142 @@
+"""Consolidation on LoCoMo: how much smaller memory gets by reflection, and what recall it keeps.
+
+    python -m benchmarks.consolidation [--quick] [--similarity S] [--max-group N] [--max-gap-hours H]
+
+Each conversation is its own store (a real SQLite file and FAISS index). Every turn is added as an
+observation (``speaker: text``, at its session's time, importance from the store's offline heuristic), with its
+turn id in the metadata. Turn-level evidence recall@10 is measured with the store's default recall, then
+``reflect()`` runs with the offline defaults (extractive summaries), and recall@10 is measured again; a
+reflection counts as a hit for an evidence turn when its provenance (``store.sources``) holds that turn.
+Vectors of turns and questions come from the benchmark cache (the same all-MiniLM-L6-v2 vectors as
+``benchmarks.locomo``); reflection summaries are embedded by the real model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agentmem import MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
+from agentmem.reflection import ReflectionPolicy
+from benchmarks.common import Figure, cached_embeddings, write_results
+from benchmarks.locomo_data import Conversation, load_conversations
+
+K = 10
+
+
+class CachedTextEmbedder:
+    """The real model, answering from precomputed vectors for the texts it was given them for."""
+
+    def __init__(self, model: SentenceTransformerEmbedder, known: dict[str, NDArray[np.float32]]) -> None:
+        self._model = model
+        self._known = known
+        self.model_id = model.model_id
+        self.dimensions = model.dimensions
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        missing = [t for t in texts if t not in self._known]
+        if missing:
+            self._known.update(zip(missing, self._model.embed(missing), strict=True))
+        return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, self.dimensions), np.float32)
+
+
+def _recall_at_k(store: MemoryStore, conversation: Conversation, dia_ids: dict[int, str]) -> float:
+    position = {t.dia_id: i for i, t in enumerate(conversation.turns)}
+    scores = []
+    for q in conversation.questions:
+        covered: set[int] = set()
+        for m in store.retrieve(q.text, k=K, now=conversation.now):
+            if m.memory.kind == "reflection":
+                covered.update(position[str(s.metadata["dia_id"])] for s in store.sources(m.memory.id))
+            else:
+                covered.add(position[dia_ids[m.memory.id]])
+        scores.append(len(covered & set(q.evidence)) / len(q.evidence))
+    return float(np.mean(scores))
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="two conversations (CI smoke)")
+    parser.add_argument("--similarity", type=float, default=ReflectionPolicy().similarity)
+    parser.add_argument("--max-group", type=int, default=ReflectionPolicy().max_group)
+    parser.add_argument("--max-gap-hours", type=float, default=ReflectionPolicy().max_gap.total_seconds() / 3600)
+    args = parser.parse_args(argv)
+    conversations, _dropped = load_conversations(limit=2 if args.quick else None)
+    model = SentenceTransformerEmbedder()
+    texts = [t.memory_text("speaker: text") for c in conversations for t in c.turns]
+    questions = [q.text for c in conversations for q in c.questions]
+    known = dict(zip(texts, cached_embeddings(texts, embedder=model), strict=True))
+    known.update(zip(questions, cached_embeddings(questions, embedder=model), strict=True))
+    embedder = CachedTextEmbedder(model, known)
+    reflection = ReflectionPolicy(
+        similarity=args.similarity, max_group=args.max_group, max_gap=timedelta(hours=args.max_gap_hours)
+    )
+    before_active = after_active = 0
+    weighted_before = weighted_after = 0.0
+    questions_total = 0
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for conversation in conversations:
+            db = Path(tmp) / f"{conversation.sample_id}.db"
+            policy = MemoryPolicy(reflection=reflection, dedupe=False)
+            with MemoryStore.open(db, embedder=embedder, policy=policy, clock=lambda c=conversation: c.now) as store:
+                records = store.add_many(
+                    NewMemory(
+                        t.memory_text("speaker: text"),
+                        created_at=t.created_at,
+                        metadata={"dia_id": t.dia_id, "speaker": t.speaker, "session": t.session},
+                    )
+                    for t in conversation.turns
+                )
+                dia_ids = {r.id: t.dia_id for r, t in zip(records, conversation.turns, strict=True)}
+                before = _recall_at_k(store, conversation, dia_ids)
+                before_active += store.stats().active
+                store.reflect(now=conversation.now)
+                after = _recall_at_k(store, conversation, dia_ids)
+                after_active += store.stats().active
+            n = len(conversation.questions)
+            weighted_before += before * n
+            weighted_after += after * n
+            questions_total += n
+            print(f"{conversation.sample_id}: R@{K} {before:.3f} -> {after:.3f}")
+    recall_before, recall_after = weighted_before / questions_total, weighted_after / questions_total
+    parameters = {
+        "conversations": len(conversations),
+        "questions": questions_total,
+        "k": K,
+        "reflection": {
+            "similarity": reflection.similarity,
+            "max_group": reflection.max_group,
+            "min_group": reflection.min_group,
+            "max_gap_hours": args.max_gap_hours,
+        },
+        "summarizer": "ExtractiveSummarizer (offline default)",
+        "importance": "HeuristicImportance (offline default)",
+        "recall": "store defaults (hybrid, recency 0.02 / 180 d, importance 0.1)",
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    figures = [
+        Figure("active memories before reflection", before_active, "memories", parameters),
+        Figure("active memories after reflection", after_active, "memories", parameters),
+        Figure("reduction", before_active / max(after_active, 1), "x", parameters),
+        Figure(f"turn-level evidence R@{K} before", recall_before, "recall", parameters),
+        Figure(f"turn-level evidence R@{K} after (reflection hits by provenance)", recall_after, "recall", parameters),
+        Figure("recall kept", recall_after / recall_before, "ratio", parameters),
+    ]
+    path = write_results("consolidation", figures, parameters=parameters, quick=args.quick)
+    print(
+        f"active {before_active} -> {after_active} ({before_active / max(after_active, 1):.2f}x fewer); "
+        f"R@{K} {recall_before:.3f} -> {recall_after:.3f} ({recall_after / recall_before:.1%} kept) -> {path}"
+    )
+    return {"reduction": before_active / max(after_active, 1), "kept": recall_after / recall_before}
+
+
+if __name__ == "__main__":
+    main()
