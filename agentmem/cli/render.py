@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 
 from agentmem.retrieval import Scoring
-from agentmem.types import MemoryRecord, NamespaceStats, PromptMemory, ScoredMemory, SearchHit
+from agentmem.transfer import to_json
+from agentmem.types import ExportedMemory, MemoryRecord, NamespaceStats, PromptMemory, ScoredMemory, SearchHit
 
 __all__ = [
     "block_json",
@@ -47,21 +48,13 @@ def print_json(value: Any) -> None:
 
 
 def record_json(r: MemoryRecord) -> dict[str, Any]:
-    """A memory as JSON. ``version`` (the namespace's change counter) is left out: it is bookkeeping of one
-    database, renumbered by an import, while everything here survives export and import unchanged."""
-    return {
-        "id": r.id,
-        "namespace": r.namespace,
-        "text": r.text,
-        "kind": r.kind,
-        "importance": r.importance,
-        "created_at": r.created_at.isoformat(),
-        "last_accessed_at": r.last_accessed_at.isoformat(),
-        "access_count": r.access_count,
-        "status": r.status,
-        "metadata": dict(r.metadata),
-        "superseded_by": r.superseded_by,
-    }
+    """A memory as JSON, in the export format's fields. ``version`` (the namespace's change counter) and the
+    format's own bookkeeping are left out: they belong to one database and are renumbered by an import,
+    while everything here survives export and import unchanged."""
+    line = to_json(ExportedMemory(r))
+    for bookkeeping in ("format", "version", "sources"):
+        del line[bookkeeping]
+    return line
 
 
 def scored_json(sm: ScoredMemory) -> dict[str, Any]:
