@@ -6,7 +6,7 @@ namespace is a rebuildable cache for search. Importing agentmem loads neither to
 
 from __future__ import annotations
 
-from agentmem.config import MemoryPolicy, RecallConfig
+from agentmem.config import Chunking, MemoryPolicy, RecallConfig
 from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from agentmem.errors import (
     AgentMemError,
@@ -42,6 +42,7 @@ from agentmem.types import (
 __all__ = [
     "AgentMemError",
     "ChatClient",
+    "Chunking",
     "ConfigError",
     "Embedder",
     "EmbedderMismatchError",

@@ -8,8 +8,9 @@ from datetime import timedelta
 from agentmem.errors import ConfigError
 from agentmem.reflection import ReflectionPolicy
 from agentmem.retrieval import Scoring
+from agentmem.tokens import Tokenizer
 
-__all__ = ["DEFAULT_SCORING", "MemoryPolicy", "RecallConfig"]
+__all__ = ["DEFAULT_SCORING", "Chunking", "MemoryPolicy", "RecallConfig"]
 
 # Chosen by measurement on LoCoMo (benchmarks/locomo.py; docs/scoring.md has the tables): relevance
 # dominates; recency helps nothing there and, with recall touching what it returns, a weight of 0.1 at a
@@ -79,3 +80,31 @@ class MemoryPolicy:
     def __post_init__(self) -> None:
         if self.max_active is not None and self.max_active < 1:
             raise ConfigError("max_active must be at least 1, or None for no budget")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunking:
+    """How memories longer than the embedding model reads are embedded: as overlapping chunks.
+
+    The model reads a fixed number of tokens and drops the rest of a longer text from its embedding; a
+    chunked memory is found by any of its parts (see :mod:`agentmem.chunking`).
+
+    Attributes:
+        enabled: embed long texts in chunks (False: whole, as the model truncates them).
+        window: tokens per chunk; None: what the embedder reads (its ``max_tokens`` less the 2 special
+            tokens). An embedder that states no ``max_tokens`` is not chunked unless a window is given.
+        overlap: tokens of whole sentences repeated from one chunk to the next.
+        tokenizer: counts tokens for cutting; None: the embedder's own tokenizer (its ``tokenizer_file()``),
+            else the store's tokenizer, else the bundled model's.
+    """
+
+    enabled: bool = True
+    window: int | None = None
+    overlap: int = 32
+    tokenizer: Tokenizer | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.window is not None and self.window < 1:
+            raise ConfigError(f"chunk window must be at least 1 token, not {self.window}")
+        if self.overlap < 0 or (self.window is not None and self.overlap >= self.window):
+            raise ConfigError(f"chunk overlap must be in [0, window), not {self.overlap}")

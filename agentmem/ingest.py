@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
+from agentmem.embedders import content_hash
 from agentmem.forgetting import PrunePlan
 from agentmem.parts import StoreParts
 from agentmem.types import MemoryRecord, NewMemory
@@ -37,8 +38,10 @@ def add_memories(
         scores = parts.importance_scorer().score([texts[p] for p in unscored], context=recent)
         for p, score in zip(unscored, scores, strict=True):
             importances[p] = float(min(1.0, max(0.0, score)))
+    views = [n.embed_text for n in news]
     with parts.lock:
-        hashes, vectors = parts.embedding.vectors_for(texts)
+        hashes = [content_hash(t) for t in texts]
+        vectors = parts.embedding.vectors_for([t if v is None else v for t, v in zip(texts, views, strict=True)])
         existing = parts.lifecycle.active_with_hash(ns, hashes) if parts.policy.dedupe else {}
         first_of: dict[str, int] = {}
         fresh: list[int] = []  # positions stored as new memories
@@ -49,6 +52,7 @@ def add_memories(
             fresh.append(p)
         records: dict[int, MemoryRecord] = {}
         if fresh:
+            per_memory = vectors.split()
             pending = [
                 PendingMemory(
                     text=texts[p],
@@ -57,7 +61,8 @@ def add_memories(
                     importance=importances[p],
                     created_at=checked[p][3],
                     metadata=checked[p][4],
-                    vector=vectors[p],
+                    vectors=per_memory[p],
+                    embedded_text=views[p],
                 )
                 for p in fresh
             ]
@@ -68,7 +73,7 @@ def add_memories(
                 version=stored[0].version,
                 upsert=(
                     np.asarray([r.id for r in stored], dtype=np.int64),
-                    vectors[fresh],
+                    vectors.select(fresh),
                     np.asarray([checked[p][3] for p in fresh], dtype=np.float64),
                     np.asarray([importances[p] for p in fresh], dtype=np.float32),
                 ),

@@ -33,7 +33,7 @@ def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool
     """Group related observations, summarise each group into a reflection and archive the sources."""
     policy = parts.policy.reflection
     snapshot, created, texts = parts.snapshots.for_reflection(ns, policy.kinds)
-    groups = group_for_reflection(snapshot.ids, snapshot.vectors, created, policy=policy)
+    groups = group_for_reflection(snapshot.ids, snapshot.vectors.means(), created, policy=policy)
     row_of = {int(i): r for r, i in enumerate(snapshot.ids)}
     results = []
     for group in groups:
@@ -44,7 +44,7 @@ def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool
         if dry_run:
             results.append(Reflection(None, summary, tuple(group)))
             continue
-        vector = parts.embedding.vectors_for([summary])[1][0]
+        vectors = parts.embedding.vectors_for([summary])
         pending = PendingMemory(
             text=summary,
             content_hash=content_hash(summary),
@@ -52,7 +52,7 @@ def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool
             importance=reflection_importance(snapshot.importance[rows]),
             created_at=float(created[rows].max()),
             metadata={"sources": len(group), "reflected_at": now.isoformat()},
-            vector=vector,
+            vectors=vectors.rows,
         )
         with parts.lock:
             done = parts.lifecycle.reflect(ns, pending, group)
@@ -65,7 +65,7 @@ def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool
                 remove=np.asarray(archived, dtype=np.int64),
                 upsert=(
                     np.asarray([record.id], dtype=np.int64),
-                    vector[None, :],
+                    vectors,
                     np.asarray([pending.created_at]),
                     np.asarray([pending.importance], dtype=np.float32),
                 ),

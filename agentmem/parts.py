@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
-from agentmem.config import MemoryPolicy, RecallConfig
+from agentmem.config import Chunking, MemoryPolicy, RecallConfig
 from agentmem.db.engine import default_home, open_engine, resolve_url
 from agentmem.db.lifecycle import Lifecycle
 from agentmem.db.migrate import MigrateMode, ensure_schema
@@ -80,11 +80,12 @@ class StoreParts:
         embedder = self.embedding.embedder
         if ns is None:
             return NamespaceStats(
-                name, embedder.model_id, embedder.dimensions, 0, 0, 0, {}, self.replicas.kind, 0, 0, 0
+                name, embedder.model_id, embedder.dimensions, 0, 0, 0, {}, self.replicas.kind, 0, 0, 0, 0, 0
             )
         with self.lock:
-            index = self.replicas.synced(ns).index
-            counts, sql_bytes = self.repository.counts(ns)
+            replica = self.replicas.synced(ns)
+            index = replica.index
+            counts, sql_bytes, vectors = self.repository.counts(ns)
             ns = self.repository.namespace(name) or ns
         by_kind: dict[str, int] = {}
         for (kind, _status), n in counts.items():
@@ -98,9 +99,11 @@ class StoreParts:
             archived=sum(n for (_k, s), n in counts.items() if s == "archived"),
             by_kind=by_kind,
             index_kind=index.kind,
-            index_size=len(index),
+            index_size=len(replica.attributes),
             index_version=index.version,
             sql_bytes=sql_bytes,
+            vectors=vectors,
+            index_vectors=len(index),
         )
 
 
@@ -118,6 +121,7 @@ def open_parts(
     importance: ImportanceScorer | None,
     tokenizer: Tokenizer | None,
     clock: Clock | None,
+    chunking: Chunking | None = None,
 ) -> StoreParts:
     """Connect to the database, bring its schema up to date and set up the shared parts (see MemoryStore.open)."""
     if index not in INDEX_KINDS:
@@ -139,7 +143,7 @@ def open_parts(
             repository=repository,
             snapshots=snapshots,
             replicas=IndexReplicas(snapshots=snapshots, index_dir=folder, kind=index, memory_budget=memory_budget),
-            embedding=CachedEmbedding(embedder, repository),
+            embedding=CachedEmbedding(embedder, repository, chunking=chunking, tokenizer=tokenizer),
             clock=clock or utc_now,
             recall=recall or RecallConfig(),
             tokenizer=tokenizer,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import NDArray
 
-from agentmem.db.rows import ImportedRow, NamespaceRow, to_epoch, vector_from_blob
+from agentmem.chunking import MemoryVectors
+from agentmem.db.rows import ImportedRow, NamespaceRow, to_epoch, vectors_from_blob
 from agentmem.embedders import content_hash
 from agentmem.parts import StoreParts
 from agentmem.types import ExportedMemory, NewMemory
@@ -32,18 +34,25 @@ def import_memories(
     ns = namespace_row()
     assert ns is not None
     dims = ns.dimensions
-    vectors = np.zeros((len(batch), dims), dtype=np.float32)
-    missing = []
+    given: dict[int, NDArray[np.float32]] = {}
     for row, item in enumerate(batch):
-        if item.embedding is not None and item.model_id == ns.model_id and len(item.embedding) == 4 * dims:
-            vectors[row] = vector_from_blob(item.embedding, dims)
-        else:
-            missing.append(row)
+        blob = item.embedding
+        if blob is not None and item.model_id == ns.model_id and blob and len(blob) % (4 * dims) == 0:
+            given[row] = vectors_from_blob(blob, dims)
+    missing = [row for row in range(len(batch)) if row not in given]
     if missing:
-        vectors[missing] = parts.embedding.vectors_for([batch[row].record.text for row in missing])[1]
+        fresh = parts.embedding.vectors_for([_embedded(batch[row]) for row in missing])
+        given.update(zip(missing, fresh.split(), strict=True))
+    vectors = MemoryVectors.stack([given[row] for row in range(len(batch))], dims)
     rows = [
-        ImportedRow(record=i.record, content_hash=content_hash(i.record.text), vector=v, sources=i.sources)
-        for i, v in zip(batch, vectors, strict=True)
+        ImportedRow(
+            record=item.record,
+            content_hash=content_hash(item.record.text),
+            vectors=given[row],
+            sources=item.sources,
+            embedded_text=item.embedded_text,
+        )
+        for row, item in enumerate(batch)
     ]
     ids, version = parts.repository.import_rows(ns, rows, keep_ids=keep_ids)
     active = np.asarray([i.record.status == "active" for i in batch])
@@ -52,9 +61,13 @@ def import_memories(
         version=version,
         upsert=(
             np.asarray(ids, dtype=np.int64)[active],
-            vectors[active],
+            vectors.select(active),
             np.asarray([to_epoch(i.record.last_accessed_at) for i in batch])[active],
             np.asarray([i.record.importance for i in batch], dtype=np.float32)[active],
         ),
     )
     return ids
+
+
+def _embedded(item: ExportedMemory) -> str:
+    return item.record.text if item.embedded_text is None else item.embedded_text

@@ -8,6 +8,9 @@
   then re-scored exactly like the exact path would. Its agreement with the exact path is measured in
   ``benchmarks/``, not assumed.
 
+A memory embedded in chunks (:mod:`agentmem.chunking`) has one vector per chunk in the index; its cosine
+is the best of its chunks' on both paths.
+
 Hybrid relevance (``lexical`` given) is ``(1 - a) * cosine + a * bm25 / max_bm25``, where the BM25-style
 scores are those of the query's lexical matches and ``max_bm25`` is the best of them: it depends only on
 the memory and the query, never on which other candidates were fetched.
@@ -18,11 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.attributes import MemoryAttributes
+from agentmem.chunking import MemoryVectors, best_per_memory, owners
 from agentmem.index import VectorIndex
 from agentmem.retrieval import Components, Scoring, score_arrays, top_k
 
@@ -65,19 +70,24 @@ def rank(
 ) -> Ranked:
     """The ``k`` best active memories of a replica for ``query`` (``allowed``: only these ids)."""
     matrix = index.matrix()
+    chunked = attributes.chunked
     if matrix is not None:
         ids, vectors = matrix
-        keep = None if allowed is None else np.isin(ids, allowed)
         relevance = vectors @ query
+        if chunked:
+            ids, relevance = best_per_memory(ids, relevance)
+        keep = None if allowed is None else np.isin(ids, allowed)
         rows = _rows(attributes, ids)
         return _best(
             ids, relevance, attributes.last_accessed[rows], attributes.importance[rows], keep, k, ranking, "exact"
         )
     mask = None if allowed is None else np.isin(attributes.ids, allowed)
     count = max(ranking.candidates, k)
+    if chunked and allowed is not None:
+        allowed = attributes.vector_ids(allowed)
     _, ann_ids = index.search(query, count, allowed=allowed)
     sources = [
-        ann_ids[0],
+        owners(ann_ids[0]) if chunked else ann_ids[0],
         attributes.top(attributes.last_accessed, count, mask),
         attributes.top(attributes.importance, count, mask),
     ]
@@ -85,12 +95,16 @@ def rank(
         sources.append(np.fromiter(ranking.lexical, dtype=np.int64))
     candidates = np.unique(np.concatenate(sources))
     candidates = candidates[np.isin(candidates, attributes.ids)]
-    if allowed is not None:
-        candidates = candidates[np.isin(candidates, allowed)]
+    if mask is not None:
+        candidates = candidates[np.isin(candidates, attributes.ids[mask])]
     if not candidates.size:
         return Ranked.empty("scale")
     rows = attributes.rows(candidates)
-    relevance = index.vectors(candidates) @ query
+    if chunked:
+        vector_ids = attributes.vector_ids(candidates)
+        _, relevance = best_per_memory(vector_ids, index.vectors(vector_ids) @ query)
+    else:
+        relevance = index.vectors(candidates) @ query
     return _best(
         candidates, relevance, attributes.last_accessed[rows], attributes.importance[rows], None, k, ranking, "scale"
     )
@@ -98,7 +112,7 @@ def rank(
 
 def rank_vectors(
     ids: NDArray[np.int64],
-    vectors: NDArray[np.float32],
+    vectors: MemoryVectors,
     last_accessed: NDArray[np.float64],
     importance: NDArray[np.float32],
     query: NDArray[np.float32],
@@ -106,8 +120,11 @@ def rank_vectors(
     k: int,
     ranking: Ranking,
 ) -> Ranked:
-    """Rank memories given with their vectors (archived memories, which no index holds)."""
-    return _best(ids, vectors @ query, last_accessed, importance, None, k, ranking, "exact")
+    """Rank memories given with their vectors (archived memories, which no index holds); ids ascending."""
+    cosine = vectors.rows @ query
+    if vectors.rows.shape[0] != ids.size:
+        _, cosine = best_per_memory(vectors.ids(ids), cosine)
+    return _best(ids, cosine, last_accessed, importance, None, k, ranking, "exact")
 
 
 def merge(first: Ranked, second: Ranked, *, k: int) -> Ranked:
@@ -134,7 +151,7 @@ def _rows(attributes: MemoryAttributes, ids: NDArray[np.int64]) -> NDArray[np.in
 
 def _best(
     ids: NDArray[np.int64],
-    cosine: NDArray[np.float32],
+    cosine: NDArray[np.floating[Any]],
     last_accessed: NDArray[np.float64],
     importance: NDArray[np.float32],
     keep: NDArray[np.bool_] | None,
@@ -156,7 +173,7 @@ def _best(
     )
 
 
-def _hybrid(ids: NDArray[np.int64], cosine: NDArray[np.float32], ranking: Ranking) -> NDArray[np.float64]:
+def _hybrid(ids: NDArray[np.int64], cosine: NDArray[np.floating[Any]], ranking: Ranking) -> NDArray[np.float64]:
     relevance = cosine.astype(np.float64)
     if not ranking.lexical or ranking.lexical_weight <= 0:
         return relevance

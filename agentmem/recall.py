@@ -72,7 +72,7 @@ def rank_namespace(
                 snap.ids, snap.vectors, snap.last_accessed, snap.importance, vector, k=k, ranking=ranking
             )
             ranked = merge(ranked, extra, k=k)
-            archived_vectors = dict(zip(snap.ids.tolist(), snap.vectors, strict=True))
+            archived_vectors = dict(zip(snap.ids.tolist(), snap.vectors.first(), strict=True))
     return _candidates(repository, replica, ns, ranked, archived_vectors)
 
 

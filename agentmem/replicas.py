@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.attributes import MemoryAttributes
+from agentmem.chunking import MemoryVectors
 from agentmem.db.rows import NamespaceRow
 from agentmem.db.snapshots import SnapshotReader
 from agentmem.errors import IndexCorruptError
@@ -108,14 +109,14 @@ class IndexReplicas:
         ns: NamespaceRow,
         *,
         version: int,
-        upsert: tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float64], NDArray[np.float32]] | None = None,
+        upsert: tuple[NDArray[np.int64], MemoryVectors, NDArray[np.float64], NDArray[np.float32]] | None = None,
         remove: NDArray[np.int64] | None = None,
         touched: tuple[NDArray[np.int64], float] | None = None,
     ) -> None:
         """Apply a change just committed to SQL at ``version`` to the loaded replica, if any.
 
         Args:
-            upsert: ids, vectors, last-access times and importances of new memories.
+            upsert: ids, vectors (chunks included), last-access times and importances of new memories.
             remove: ids that left the active set.
             touched: ids returned by recall, and the access time recorded for them.
 
@@ -131,15 +132,9 @@ class IndexReplicas:
                 self._replay(ns, replica)
                 return
             if remove is not None and len(remove):
-                replica.index.remove(remove)
-                replica.attributes.remove(remove)
+                _remove(replica, remove)
             if upsert is not None and len(upsert[0]):
-                ids, vectors, last_accessed, importance = upsert
-                # A memory's vector never changes in place: ids already held only update their attributes.
-                new = ~np.isin(ids, replica.attributes.ids)
-                if new.any():
-                    replica.index.upsert(ids[new], vectors[new])
-                replica.attributes.upsert(ids, last_accessed, importance)
+                _upsert(replica, *upsert)
             if touched is not None:
                 replica.attributes.touch(*touched)
             replica.index.version = version
@@ -204,7 +199,7 @@ class IndexReplicas:
         except IndexCorruptError as exc:
             logger.warning("%s: rebuilding it from SQL", exc)
             return self._build(ns)
-        ids, last_accessed, importance, current = self._snapshots.attributes(ns)
+        ids, last_accessed, importance, chunks, current = self._snapshots.attributes(ns)
         if index.kind != self._kind or index.dimensions != ns.dimensions or index.version > current:
             logger.warning(
                 "vector index %s does not match the database (kind %s, %d-d, version %d; database %d-d at "
@@ -216,30 +211,27 @@ class IndexReplicas:
         # The attributes must describe exactly the memories the index holds, as the replay that follows
         # adds what the file missed to both: attributes of newer memories would hide them from it.
         held = np.isin(ids, index.ids())
-        return Replica(index, MemoryAttributes(ids[held], last_accessed[held], importance[held]))
+        return Replica(index, MemoryAttributes(ids[held], last_accessed[held], importance[held], chunks[held]))
 
     def _build(self, ns: NamespaceRow) -> Replica:
         snapshot = self._snapshots.active(ns)
         index = create_index(self._kind, ns.dimensions)
         if len(snapshot.ids):
-            index.upsert(snapshot.ids, snapshot.vectors)
+            index.upsert(snapshot.vector_ids, snapshot.vectors.rows)
         index.version = snapshot.version
         self._saved_version.pop(ns.id, None)
-        return Replica(index, MemoryAttributes(snapshot.ids, snapshot.last_accessed, snapshot.importance))
+        attributes = MemoryAttributes(
+            snapshot.ids, snapshot.last_accessed, snapshot.importance, snapshot.vectors.counts
+        )
+        return Replica(index, attributes)
 
     def _replay(self, ns: NamespaceRow, replica: Replica) -> None:
         changes = self._snapshots.changes_since(ns, replica.version)
         if len(changes.remove_ids):
-            replica.index.remove(changes.remove_ids)
-            replica.attributes.remove(changes.remove_ids)
+            _remove(replica, changes.remove_ids)
         if len(changes.active.ids):
             active = changes.active
-            # Rows already in the replica changed only their attributes (recall touched them): their
-            # vectors never change in place, and re-adding them would cost a full FAISS compaction.
-            new = ~np.isin(active.ids, replica.attributes.ids)
-            if new.any():
-                replica.index.upsert(active.ids[new], active.vectors[new])
-            replica.attributes.upsert(active.ids, active.last_accessed, active.importance)
+            _upsert(replica, active.ids, active.vectors, active.last_accessed, active.importance)
         replica.index.version = changes.version
         self._checkpoint_if_due(ns.id, replica)
 
@@ -253,3 +245,26 @@ class IndexReplicas:
         path.parent.mkdir(parents=True, exist_ok=True)
         replica.index.save(path)
         self._saved_version[ns_id] = replica.version
+
+
+def _remove(replica: Replica, ids: NDArray[np.int64]) -> None:
+    # Every chunk of a memory leaves the index with it; the chunk counts come from the attributes, so
+    # they go last.
+    replica.index.remove(replica.attributes.vector_ids(ids) if replica.attributes.chunked else ids)
+    replica.attributes.remove(ids)
+
+
+def _upsert(
+    replica: Replica,
+    ids: NDArray[np.int64],
+    vectors: MemoryVectors,
+    last_accessed: NDArray[np.float64],
+    importance: NDArray[np.float32],
+) -> None:
+    # A memory's vectors never change in place: memories already held only update their attributes (recall
+    # touched them), and re-adding their vectors would cost a full FAISS compaction.
+    new = ~np.isin(ids, replica.attributes.ids)
+    if new.any():
+        fresh = vectors.select(new)
+        replica.index.upsert(fresh.ids(ids[new]), fresh.rows)
+    replica.attributes.upsert(ids, last_accessed, importance, vectors.counts)

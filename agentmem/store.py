@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agentmem.config import MemoryPolicy, RecallConfig
+from agentmem.config import Chunking, MemoryPolicy, RecallConfig
 from agentmem.db.migrate import MigrateMode
 from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, MemoryNotFoundError
@@ -66,6 +66,7 @@ class MemoryStore(StoreUpkeep):
         importance: ImportanceScorer | None = None,
         tokenizer: Tokenizer | None = None,
         clock: Clock | None = None,
+        chunking: Chunking | None = None,
     ) -> MemoryStore:
         """Open (creating if needed) a memory database.
 
@@ -87,6 +88,8 @@ class MemoryStore(StoreUpkeep):
             importance: scores memories added without an importance; default: an offline heuristic.
             tokenizer: counts prompt tokens; default: the embedding model's own word-piece tokenizer.
             clock: returns the current time (timezone-aware); default: the system clock in UTC.
+            chunking: how memories longer than the embedding model reads are split into chunks, each
+                embedded and indexed (default: the model's window, 32 tokens of overlap).
 
         Raises:
             ConfigError: a bad argument (the message says which and what is allowed).
@@ -106,6 +109,7 @@ class MemoryStore(StoreUpkeep):
             importance=importance,
             tokenizer=tokenizer,
             clock=clock,
+            chunking=chunking,
         )
         try:
             return cls(parts, namespace)

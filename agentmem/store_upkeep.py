@@ -28,8 +28,8 @@ class StoreUpkeep(StoreBase):
         ns = self._namespace_row()
         if ns is None:
             return
-        for record, sources, blob in self._repository.export_rows(ns, with_vectors=vectors):
-            yield ExportedMemory(record, sources, ns.model_id if vectors else None, blob)
+        for record, sources, blob, embedded_text in self._repository.export_rows(ns, with_vectors=vectors):
+            yield ExportedMemory(record, sources, ns.model_id if vectors else None, blob, embedded_text)
 
     def import_memories(self, items: Iterable[ExportedMemory], *, keep_ids: bool = True) -> list[int]:
         """Restore exported memories into this namespace exactly as they were, in one transaction.

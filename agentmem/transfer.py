@@ -1,8 +1,9 @@
 """The JSONL exchange format of exported memories: one JSON object per line, lossless.
 
 A line holds every field of :class:`~agentmem.types.MemoryRecord` (times as ISO 8601 with offset), the
-provenance ``sources``, and optionally ``model_id`` with ``embedding``: the float32 vector, little-endian,
-base64-encoded, so a round trip restores it bit for bit.
+provenance ``sources``, ``embedded_text`` when the memory was embedded from another view of its text, and
+optionally ``model_id`` with ``embedding``: the float32 vectors (one, or one per chunk of a long text),
+little-endian, base64-encoded, so a round trip restores them bit for bit.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def to_json(item: ExportedMemory) -> dict[str, Any]:
         "version": r.version,
         "sources": list(item.sources),
     }
+    if item.embedded_text is not None:
+        line["embedded_text"] = item.embedded_text
     if item.embedding is not None:
         line["model_id"] = item.model_id
         line["embedding"] = base64.b64encode(item.embedding).decode("ascii")
@@ -73,12 +76,13 @@ def from_json(line: dict[str, Any], *, where: str = "line") -> ExportedMemory:
             superseded_by=None if line.get("superseded_by") is None else int(line["superseded_by"]),
             version=int(line.get("version", 0)),
         )
-        embedding = line.get("embedding")
+        embedding, view = line.get("embedding"), line.get("embedded_text")
         return ExportedMemory(
             record=record,
             sources=tuple(int(i) for i in line.get("sources", ())),
             model_id=line.get("model_id"),
             embedding=None if embedding is None else base64.b64decode(embedding, validate=True),
+            embedded_text=None if view is None else _str(view, "embedded_text", where),
         )
     except KeyError as exc:
         raise ConfigError(f"{where}: missing field {exc.args[0]!r}") from exc

@@ -71,6 +71,8 @@ class NewMemory:
         kind: a label such as ``observation``.
         metadata: JSON-serialisable metadata.
         created_at: when it was observed; defaults to the store's clock.
+        embed_text: what to embed instead of ``text`` (e.g. the meaningful parts of a structured record);
+            ``text`` is still what is stored, de-duplicated, searched lexically and returned.
     """
 
     text: str
@@ -78,6 +80,7 @@ class NewMemory:
     kind: str = "observation"
     metadata: Mapping[str, JSONValue] = field(default_factory=dict)
     created_at: datetime | None = None
+    embed_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +109,11 @@ class NamespaceStats:
         archived: number of archived memories.
         by_kind: active and archived memories counted by kind.
         index_kind: the vector index implementation (``faiss`` or ``exact``).
-        index_size: vectors in the loaded index.
+        index_size: memories held by the loaded index.
         index_version: the namespace version the loaded index reflects.
         sql_bytes: bytes of text and vectors stored in SQL for the namespace.
+        vectors: vectors of the active memories in SQL (one per memory, one per chunk of a long one).
+        index_vectors: vectors in the loaded index (equal to ``vectors`` when in sync).
     """
 
     namespace: str
@@ -122,6 +127,8 @@ class NamespaceStats:
     index_size: int
     index_version: int
     sql_bytes: int
+    vectors: int
+    index_vectors: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,14 +215,16 @@ class ExportedMemory:
         record: the memory (its id, namespace, timestamps, status, access count...).
         sources: ids of the memories it was made from (reflections), else empty.
         model_id: the embedding model of ``embedding``.
-        embedding: its vector as little-endian float32 bytes, or None when exported without vectors
-            (re-embedded on import).
+        embedding: its vectors as little-endian float32 bytes (one vector, or one per chunk of a long
+            text, see :mod:`agentmem.chunking`), or None when exported without vectors (re-embedded on import).
+        embedded_text: the text its vectors were computed from, when not the record's text.
     """
 
     record: MemoryRecord
     sources: tuple[int, ...] = ()
     model_id: str | None = None
     embedding: bytes | None = None
+    embedded_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,8 @@ def check_new_memory(
         raise ConfigError(f"{where}: text must be a non-blank string")
     if "\x00" in item.text:
         raise ConfigError(f"{where}: text contains a NUL character; remove it")
+    if item.embed_text is not None and (not isinstance(item.embed_text, str) or not item.embed_text.strip()):
+        raise ConfigError(f"{where}: embed_text must be None or a non-blank string")
     if not isinstance(item.kind, str) or not item.kind.strip() or len(item.kind) > 64:
         raise ConfigError(f"{where}: kind must be a non-blank string of at most 64 characters")
     importance = DEFAULT_IMPORTANCE if item.importance is None else item.importance

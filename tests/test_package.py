@@ -19,6 +19,7 @@ PURE_MODULES = [
     "errors.py",
     "ranking.py",
     "attributes.py",
+    "chunking.py",
     "reflection.py",
     "forgetting.py",
     "importance.py",

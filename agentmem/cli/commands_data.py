@@ -107,5 +107,5 @@ def reindex(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     else:
         out().print(
             f"rebuilt the {stats.index_kind} index of namespace {stats.namespace!r}: "
-            f"{stats.index_size} vectors at version {stats.version}"
+            f"{stats.index_vectors} vectors of {stats.index_size} memories at version {stats.version}"
         )

@@ -16,8 +16,9 @@ def diagnose(settings: Settings) -> list[Check]:
 
     - schema revision: the database is at the revision this agentmem ships (else: ``agentmem migrate``);
     - schema matches models: Alembic finds no difference between the tables and the models;
-    - index <namespace>: the vector index holds one vector per active memory and reflects the namespace's
-      latest version (the store replays what it missed on open, so a failure here is a real fault);
+    - index <namespace>: the vector index holds every active memory's vectors (one per chunk) and reflects
+      the namespace's latest version (the store replays what it missed on open, so a failure here is a
+      real fault);
     - model <namespace>: the namespace's vectors come from the configured model (``--model``).
 
     Returns:
@@ -52,12 +53,13 @@ def _namespace_checks(settings: Settings) -> list[Check]:
         names = store.namespaces()
         for name in names:
             s = stats_of(store, settings, name)
-            in_sync = s.index_size == s.active and s.index_version == s.version
+            in_sync = s.index_size == s.active and s.index_vectors == s.vectors and s.index_version == s.version
             checks.append(
                 Check(
                     f"index {name}",
                     in_sync,
-                    f"{s.index_kind}: {s.index_size} vectors for {s.active} active memories, "
+                    f"{s.index_kind}: {s.index_vectors} vectors of {s.index_size} memories for {s.active} active "
+                    f"memories with {s.vectors} vectors, "
                     f"index at version {s.index_version}, namespace at {s.version}",
                 )
             )

@@ -101,6 +101,8 @@ def stats_json(s: NamespaceStats) -> dict[str, Any]:
         "index_size": s.index_size,
         "index_version": s.index_version,
         "sql_bytes": s.sql_bytes,
+        "vectors": s.vectors,
+        "index_vectors": s.index_vectors,
     }
 
 

@@ -105,7 +105,7 @@ def stats_table(all_stats: Sequence[NamespaceStats]) -> RenderableType:
         table.add_row("memories", f"{s.active} active, {s.archived} archived")
         table.add_row("by kind", kinds(s.by_kind))
         table.add_row("model", f"{s.model_id} ({s.dimensions}-d)")
-        table.add_row("index", f"{s.index_kind}: {s.index_size} vectors, version {s.version} ({state})")
+        table.add_row("index", f"{s.index_kind}: {_vectors(s)}, version {s.version} ({state})")
         table.add_row("SQL", size(s.sql_bytes))
         tables.append(table)
     return Group(*tables)
@@ -170,3 +170,9 @@ def _link(label: str, memory_id: int, found: MemoryRecord | None) -> Text:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _vectors(s: NamespaceStats) -> str:
+    if s.index_vectors == s.index_size:
+        return f"{s.index_size} vectors"
+    return f"{s.index_vectors} vectors ({s.index_size} memories, long ones in chunks)"

@@ -64,8 +64,12 @@ memories = Table(
     Column("superseded_by", BigInteger, nullable=True),
     Column("metadata", JSON, nullable=False),
     Column("version", BigInteger, nullable=False),
-    # float32, little-endian, `dimensions` values: the vector index is rebuilt from these bytes.
+    # float32, little-endian, (chunks x dimensions) values: one row, or one per chunk of a text longer than
+    # the model reads (agentmem.chunking). The vector index is rebuilt from these bytes.
     Column("embedding", LargeBinary, nullable=False),
+    # The text the vectors were computed from, when the caller embedded another view of `text`
+    # (e.g. the meaningful parts of a structured record); NULL means `text` itself.
+    Column("embedded_text", Text, nullable=True),
     Index("ix_agentmem_memories_ns_status", "namespace_id", "status"),
     Index("ix_agentmem_memories_ns_version", "namespace_id", "version"),
     Index("ix_agentmem_memories_ns_hash", "namespace_id", "content_hash"),

@@ -16,8 +16,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from agentmem.db.filters import filter_clauses
 from agentmem.db.models import embedding_cache, memories, memory_sources, namespaces, tombstones
-from agentmem.db.rows import ImportedRow, NamespaceRow, PendingMemory, record_from_row, vector_from_blob, vector_to_blob
+from agentmem.db.rows import (
+    ImportedRow,
+    NamespaceRow,
+    PendingMemory,
+    record_from_row,
+    vector_to_blob,
+    vectors_from_blob,
+)
 from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, ids_in_namespace, reading, writing
+from agentmem.embedders.base import content_hash
 from agentmem.errors import ConfigError
 from agentmem.types import MemoryFilter, MemoryRecord
 
@@ -81,7 +89,7 @@ class Repository:
                 .scalars()
                 .all()
             )
-            self._cache_put(conn, model_id, {p.content_hash: p.vector for p in pending})
+            self._cache_put(conn, model_id, {p.cache_key: p.vectors for p in pending})
         return [
             p.record(memory_id=int(i), namespace=ns.name, version=version) for i, p in zip(ids, pending, strict=False)
         ]
@@ -143,7 +151,13 @@ class Repository:
             if not found:
                 return [], int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == ns.id)).scalar_one())
             version = bump_version(conn, ns.id)
-            hashes = set(conn.execute(select(memories.c.content_hash).where(memories.c.id.in_(found))).scalars().all())
+            keyed = conn.execute(
+                select(memories.c.content_hash, memories.c.embedded_text).where(memories.c.id.in_(found))
+            ).all()
+            hashes = {r.content_hash for r in keyed if r.embedded_text is None}
+            # Vectors of another view of the text are cached under that view's hash; such a view is rarely
+            # shared, and dropping a cache entry someone still uses only costs a re-embedding later.
+            views = {content_hash(r.embedded_text) for r in keyed if r.embedded_text is not None}
             conn.execute(delete(memories).where(memories.c.id.in_(found)))
             conn.execute(
                 insert(tombstones),
@@ -151,13 +165,19 @@ class Repository:
             )
             # Forgetting means forgetting: the cached vector of a text no memory holds any more goes too.
             still_used = set(
-                conn.execute(select(memories.c.content_hash).where(memories.c.content_hash.in_(hashes))).scalars().all()
+                conn.execute(
+                    select(memories.c.content_hash).where(
+                        memories.c.content_hash.in_(hashes), memories.c.embedded_text.is_(None)
+                    )
+                )
+                .scalars()
+                .all()
             )
-            if hashes - still_used:
+            if (hashes - still_used) | views:
                 conn.execute(
                     delete(embedding_cache).where(
                         embedding_cache.c.model_id == ns.model_id,
-                        embedding_cache.c.content_hash.in_(hashes - still_used),
+                        embedding_cache.c.content_hash.in_((hashes - still_used) | views),
                     )
                 )
         return found, version
@@ -187,7 +207,7 @@ class Repository:
                         embedding_cache.c.content_hash.in_(unique[start : start + 500]),
                     )
                 ).all()
-                found.update({r.content_hash: vector_from_blob(r.embedding, dimensions) for r in rows})
+                found.update({r.content_hash: vectors_from_blob(r.embedding, dimensions) for r in rows})
         return found
 
     @staticmethod
@@ -203,8 +223,8 @@ class Repository:
 
     # -- statistics -------------------------------------------------------------------------------
 
-    def counts(self, ns: NamespaceRow) -> tuple[dict[tuple[str, str], int], int]:
-        """Memories counted by (kind, status), and the bytes of their text and vectors."""
+    def counts(self, ns: NamespaceRow) -> tuple[dict[tuple[str, str], int], int, int]:
+        """Memories counted by (kind, status), the bytes of their text and vectors, and active vectors."""
         with reading(self._engine) as conn:
             rows = conn.execute(
                 select(
@@ -212,11 +232,13 @@ class Repository:
                     memories.c.status,
                     func.count(),
                     func.coalesce(func.sum(func.length(memories.c.text) + func.length(memories.c.embedding)), 0),
+                    func.coalesce(func.sum(func.length(memories.c.embedding)), 0),
                 )
                 .where(memories.c.namespace_id == ns.id)
                 .group_by(memories.c.kind, memories.c.status)
             ).all()
-        return {(r[0], r[1]): int(r[2]) for r in rows}, sum(int(r[3]) for r in rows)
+        vectors = sum(int(r[4]) for r in rows if r[1] == "active") // (4 * ns.dimensions)
+        return {(r[0], r[1]): int(r[2]) for r in rows}, sum(int(r[3]) for r in rows), vectors
 
     # -- recall support ---------------------------------------------------------------------------
 
@@ -264,9 +286,11 @@ class Repository:
 
     def export_rows(
         self, ns: NamespaceRow, *, with_vectors: bool, batch: int = 1000
-    ) -> Iterator[tuple[MemoryRecord, tuple[int, ...], bytes | None]]:
-        """Every memory of the namespace in id order, with its provenance and (optionally) vector bytes."""
-        columns = [*RECORD_COLUMNS, memories.c.embedding] if with_vectors else RECORD_COLUMNS
+    ) -> Iterator[tuple[MemoryRecord, tuple[int, ...], bytes | None, str | None]]:
+        """Every memory of the namespace in id order: provenance, (optionally) vector bytes, embedded text."""
+        columns = [*RECORD_COLUMNS, memories.c.embedded_text]
+        if with_vectors:
+            columns.append(memories.c.embedding)
         after = -1
         while True:
             with reading(self._engine) as conn:
@@ -289,7 +313,7 @@ class Repository:
                 sources.setdefault(int(reflection_id), []).append(int(source_id))
             for r in rows:
                 blob = bytes(r.embedding) if with_vectors else None
-                yield record_from_row(r, namespace=ns.name), tuple(sources.get(int(r.id), ())), blob
+                yield record_from_row(r, namespace=ns.name), tuple(sources.get(int(r.id), ())), blob, r.embedded_text
             after = ids[-1]
 
     def import_rows(self, ns: NamespaceRow, rows: Sequence[ImportedRow], *, keep_ids: bool) -> tuple[list[int], int]:

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Row
 
+from agentmem.embedders.base import content_hash
 from agentmem.errors import ConfigError
 from agentmem.types import JSONValue, MemoryRecord
 
@@ -23,6 +24,7 @@ __all__ = [
     "to_epoch",
     "vector_from_blob",
     "vector_to_blob",
+    "vectors_from_blob",
 ]
 
 _FLOAT32_LE = np.dtype("<f4")
@@ -56,6 +58,14 @@ def vector_from_blob(blob: bytes, dimensions: int) -> NDArray[np.float32]:
     return vector.astype(np.float32, copy=False)
 
 
+def vectors_from_blob(blob: bytes, dimensions: int) -> NDArray[np.float32]:
+    """The ``(chunks, dimensions)`` vectors of a memory's blob (one row unless it was embedded in chunks)."""
+    values = np.frombuffer(blob, dtype=_FLOAT32_LE)
+    if not values.size or values.size % dimensions:
+        raise ValueError(f"stored vectors have {values.size} values, not a multiple of {dimensions} dimensions")
+    return values.reshape(-1, dimensions).astype(np.float32, copy=False)
+
+
 @dataclass(frozen=True, slots=True)
 class NamespaceRow:
     """A namespace as stored."""
@@ -81,7 +91,13 @@ class PendingMemory:
     importance: float
     created_at: float
     metadata: Mapping[str, JSONValue]
-    vector: NDArray[np.float32]
+    vectors: NDArray[np.float32]  # (chunks, dimensions)
+    embedded_text: str | None = None  # what was embedded, when not ``text``
+
+    @property
+    def cache_key(self) -> str:
+        """The embedding-cache key of its vectors: the content hash of the text they were computed from."""
+        return self.content_hash if self.embedded_text is None else content_hash(self.embedded_text)
 
     def row_values(self, *, namespace_id: int, version: int) -> dict[str, Any]:
         return {
@@ -97,7 +113,8 @@ class PendingMemory:
             "superseded_by": None,
             "metadata": dict(self.metadata),
             "version": version,
-            "embedding": vector_to_blob(self.vector),
+            "embedding": vector_to_blob(self.vectors),
+            "embedded_text": self.embedded_text,
         }
 
     def record(self, *, memory_id: int, namespace: str, version: int) -> MemoryRecord:
@@ -140,8 +157,9 @@ class ImportedRow:
 
     record: MemoryRecord
     content_hash: str
-    vector: NDArray[np.float32]
+    vectors: NDArray[np.float32]  # (chunks, dimensions)
     sources: tuple[int, ...]
+    embedded_text: str | None = None
 
     def row_values(self, *, namespace_id: int, version: int, keep_id: bool) -> dict[str, Any]:
         r = self.record
@@ -158,7 +176,8 @@ class ImportedRow:
             "superseded_by": r.superseded_by,
             "metadata": dict(r.metadata),
             "version": version,
-            "embedding": vector_to_blob(self.vector),
+            "embedding": vector_to_blob(self.vectors),
+            "embedded_text": self.embedded_text,
         }
         if keep_id:
             values["id"] = r.id

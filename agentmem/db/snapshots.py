@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
+from agentmem.chunking import MemoryVectors
 from agentmem.db.models import memories, namespaces, tombstones
-from agentmem.db.rows import NamespaceRow, vector_from_blob
+from agentmem.db.rows import NamespaceRow, vectors_from_blob
 from agentmem.db.transactions import ids_in_namespace, reading
 
 __all__ = ["Changes", "Snapshot", "SnapshotReader"]
@@ -19,13 +20,21 @@ __all__ = ["Changes", "Snapshot", "SnapshotReader"]
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Vectors and scoring attributes of a set of memories, row i describing ``ids[i]``."""
+    """Vectors and scoring attributes of a set of memories, position i describing ``ids[i]``.
+
+    ``vectors`` holds each memory's chunk vectors (one unless it was embedded in chunks).
+    """
 
     ids: NDArray[np.int64]
-    vectors: NDArray[np.float32]
+    vectors: MemoryVectors
     last_accessed: NDArray[np.float64]
     importance: NDArray[np.float32]
     version: int
+
+    @property
+    def vector_ids(self) -> NDArray[np.int64]:
+        """The vector index id of every row of ``vectors.rows``."""
+        return self.vectors.ids(self.ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +80,25 @@ class SnapshotReader:
             ).all()
         return _snapshot(rows, ns.dimensions, version)
 
-    def attributes(self, ns: NamespaceRow) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float32], int]:
-        """Ids, last-access times and importances of the active memories, and the version they reflect."""
+    def attributes(
+        self, ns: NamespaceRow
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float32], NDArray[np.int64], int]:
+        """Ids, last-access times, importances and chunk counts of the active memories, and their version."""
         with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
-                select(memories.c.id, memories.c.last_accessed_at, memories.c.importance).where(
-                    memories.c.namespace_id == ns.id, memories.c.status == "active"
-                )
+                select(
+                    memories.c.id,
+                    memories.c.last_accessed_at,
+                    memories.c.importance,
+                    func.length(memories.c.embedding),
+                ).where(memories.c.namespace_id == ns.id, memories.c.status == "active")
             ).all()
         ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
         last = np.fromiter((r[1] for r in rows), np.float64, len(rows))
         importance = np.fromiter((r[2] for r in rows), np.float32, len(rows))
-        return ids, last, importance, version
+        chunks = np.fromiter((r[3] for r in rows), np.int64, len(rows)) // (4 * ns.dimensions)
+        return ids, last, importance, chunks, version
 
     def for_reflection(self, ns: NamespaceRow, kinds: Sequence[str]) -> tuple[Snapshot, NDArray[np.float64], list[str]]:
         """Active memories of these kinds: vectors and attributes, creation times, texts (id order)."""
@@ -154,13 +169,18 @@ def _version(conn: Connection, namespace_id: int) -> int:
 
 def _snapshot(rows: Sequence[Any], dimensions: int, version: int) -> Snapshot:
     n = len(rows)
-    vectors = np.empty((n, dimensions), dtype=np.float32)
-    for i, r in enumerate(rows):
-        vectors[i] = vector_from_blob(r.embedding, dimensions)
     return Snapshot(
         ids=np.fromiter((r.id for r in rows), np.int64, n),
-        vectors=vectors,
+        vectors=_vectors(rows, dimensions),
         last_accessed=np.fromiter((r.last_accessed_at for r in rows), np.float64, n),
         importance=np.fromiter((r.importance for r in rows), np.float32, n),
         version=version,
     )
+
+
+def _vectors(rows: Sequence[Any], dimensions: int) -> MemoryVectors:
+    width = 4 * dimensions
+    if all(len(r.embedding) == width for r in rows):  # no chunked memory: one contiguous copy
+        flat = np.frombuffer(b"".join(r.embedding for r in rows), dtype="<f4")
+        return MemoryVectors.single(flat.reshape(len(rows), dimensions).astype(np.float32))
+    return MemoryVectors.stack([vectors_from_blob(r.embedding, dimensions) for r in rows], dimensions)
