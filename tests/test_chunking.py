@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -43,7 +45,7 @@ def test_chunks_respect_the_window_cut_at_sentence_ends_and_cover_every_sentence
 
 def test_consecutive_chunks_share_whole_sentences_up_to_the_overlap() -> None:
     chunks = split_text(sentences(12), tokenizer=WORDS, window=18, overlap=6)
-    for first, second in zip(chunks, chunks[1:], strict=False):
+    for first, second in itertools.pairwise(chunks):
         last_sentence = first.rsplit("Sentence", 1)[1]
         assert second.startswith("Sentence" + last_sentence)
     without = split_text(sentences(12), tokenizer=WORDS, window=18, overlap=0)
