@@ -7,6 +7,7 @@ namespace is a rebuildable cache for search. Importing agentmem loads neither to
 from __future__ import annotations
 
 from agentmem.config import Chunking, MemoryPolicy, RecallConfig
+from agentmem.conversation import QueryPolicy
 from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from agentmem.errors import (
     AgentMemError,
@@ -30,6 +31,7 @@ from agentmem.types import (
     ExportedMemory,
     MemoryFilter,
     MemoryRecord,
+    Message,
     NamespaceStats,
     NewMemory,
     PromptMemory,
@@ -60,11 +62,13 @@ __all__ = [
     "MemoryPolicy",
     "MemoryRecord",
     "MemoryStore",
+    "Message",
     "MissingDependencyError",
     "NamespaceStats",
     "NewMemory",
     "PromptMemory",
     "PruneResult",
+    "QueryPolicy",
     "RecallConfig",
     "Reflection",
     "ReflectionPolicy",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from agentmem.conversation import QueryPolicy
 from agentmem.errors import ConfigError
 from agentmem.reflection import ReflectionPolicy
 from agentmem.retrieval import Scoring
@@ -35,6 +36,8 @@ class RecallConfig:
         token_budget: tokens the prompt block may take.
         max_memories: most memories considered for the block.
         dedupe_threshold: cosine at or above which a memory counts as a near-duplicate of a better one.
+        query: how a list of recent messages, or a query longer than the embedding model reads, becomes
+            the query (see :mod:`agentmem.conversation`).
     """
 
     scoring: Scoring = field(default_factory=lambda: DEFAULT_SCORING)
@@ -46,6 +49,7 @@ class RecallConfig:
     token_budget: int = 1000
     max_memories: int = 50
     dedupe_threshold: float = 0.95
+    query: QueryPolicy = field(default_factory=QueryPolicy)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.lexical_weight <= 1.0:

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.config import RecallConfig
+from agentmem.conversation import QueryInput, plan_query, query_vector
 from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.db.snapshots import SnapshotReader
@@ -19,6 +20,10 @@ from agentmem.retrieval import Scoring
 from agentmem.types import MemoryFilter, ScoredMemory
 
 __all__ = ["Candidates", "rank_namespace", "rank_query", "touch"]
+
+# Extra candidates ranked when some may repeat the messages: an Auto-GPT loop's 9 messages hold the stored
+# copies of about 3 steps, so one round nearly always suffices; more rounds double it.
+_REPEAT_MARGIN = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +119,7 @@ def _candidates(
 def rank_query(
     parts: StoreParts,
     ns: NamespaceRow | None,
-    query: str,
+    query: QueryInput,
     *,
     k: int,
     scoring: Scoring | None,
@@ -122,26 +127,42 @@ def rank_query(
     hybrid: bool | None,
     now: datetime | None,
 ) -> Candidates:
-    """Embed ``query`` and rank namespace ``ns`` for it with the store's defaults filled in."""
+    """Embed ``query`` (a string or recent messages, see :mod:`agentmem.conversation`) and rank namespace
+    ``ns`` for it with the store's defaults filled in.
+
+    For messages, memories that repeat what the messages already contain are left out, and more candidates
+    are ranked so that ``k`` others still come back when the namespace has them.
+    """
     config = parts.recall
+    chunker = parts.embedding.chunker
+    plan = plan_query(query, policy=config.query, split=None if chunker is None else chunker.split)
     if ns is None:
         return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
-    vector = parts.embedding.embed([query])[0]
-    with parts.lock:
-        return rank_namespace(
-            repository=parts.repository,
-            snapshots=parts.snapshots,
-            replica=parts.replicas.synced(ns),
-            ns=ns,
-            query=query,
-            vector=vector,
-            k=k,
-            now=now or parts.clock(),
-            scoring=scoring or config.scoring,
-            where=where or MemoryFilter(),
-            hybrid=config.hybrid if hybrid is None else hybrid,
-            config=config,
-        )
+    vector = query_vector(plan, parts.embedding.embed(plan.texts))
+    fetch = k if plan.repeats is None else k + _REPEAT_MARGIN
+    while True:
+        with parts.lock:
+            ranked = rank_namespace(
+                repository=parts.repository,
+                snapshots=parts.snapshots,
+                replica=parts.replicas.synced(ns),
+                ns=ns,
+                query=plan.lexical,
+                vector=vector,
+                k=fetch,
+                now=now or parts.clock(),
+                scoring=scoring or config.scoring,
+                where=where or MemoryFilter(),
+                hybrid=config.hybrid if hybrid is None else hybrid,
+                config=config,
+            )
+        if plan.repeats is None:
+            return ranked
+        kept = [i for i, m in enumerate(ranked.memories) if not plan.repeats.repeats(m.memory.text)][:k]
+        # Fewer than asked for means the namespace (or the filter) has no more to give.
+        if len(kept) == k or len(ranked.memories) < fetch:
+            return Candidates([ranked.memories[i] for i in kept], ranked.vectors[kept], ranked.path)
+        fetch *= 2
 
 
 def touch(parts: StoreParts, ns: NamespaceRow, ids: list[int], when: datetime) -> None:

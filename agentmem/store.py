@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agentmem.config import Chunking, MemoryPolicy, RecallConfig
+from agentmem.conversation import QueryInput
 from agentmem.db.migrate import MigrateMode
 from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, MemoryNotFoundError
@@ -241,7 +242,7 @@ class MemoryStore(StoreUpkeep):
 
     def retrieve(
         self,
-        query: str,
+        query: QueryInput,
         *,
         k: int = 10,
         now: datetime | None = None,
@@ -253,7 +254,11 @@ class MemoryStore(StoreUpkeep):
         """The ``k`` memories that matter most for ``query``: relevance, recency and importance.
 
         Args:
-            query: what the agent is thinking about now.
+            query: what the agent is thinking about now: a string, or its recent messages, newest last
+                (:class:`~agentmem.Message` values or ``{"role": ..., "content": ...}`` mappings). Messages
+                are read newest first, and memories that repeat what they already contain are left out
+                (see :mod:`agentmem.conversation`); a string longer than the embedding model reads is
+                read from its newest end, never cut to its oldest part.
             k: how many memories.
             now: the time to measure recency from (agents with simulated clocks); default: the clock.
             scoring: weights and half-life; default: the store's :class:`RecallConfig`.
@@ -272,7 +277,7 @@ class MemoryStore(StoreUpkeep):
 
     def recall(
         self,
-        query: str,
+        query: QueryInput,
         *,
         token_budget: int | None = None,
         k: int | None = None,
@@ -289,7 +294,8 @@ class MemoryStore(StoreUpkeep):
         marker rather than dropped. The memories in the block get an access recorded (``touch``).
 
         Args:
-            query: what the agent is thinking about now.
+            query: what the agent is thinking about now: a string or its recent messages, newest last, as
+                for :meth:`retrieve`. Memories that repeat the messages take none of the budget.
             token_budget: tokens the block may take; default: the store's (1,000).
             k: at most this many memories; default: as many as fit, up to the store's ``max_memories``.
             now, scoring, where, hybrid: as for :meth:`retrieve`.
@@ -317,7 +323,7 @@ class MemoryStore(StoreUpkeep):
 
     def _rank(
         self,
-        query: str,
+        query: QueryInput,
         *,
         k: int,
         scoring: Scoring | None,

@@ -13,6 +13,7 @@ __all__ = [
     "MemoryFilter",
     "MemoryRecord",
     "MemoryStatus",
+    "Message",
     "NamespaceStats",
     "NewMemory",
     "PromptMemory",
@@ -81,6 +82,19 @@ class NewMemory:
     metadata: Mapping[str, JSONValue] = field(default_factory=dict)
     created_at: datetime | None = None
     embed_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message of an agent's conversation, as chat APIs carry it; recall accepts a list of them.
+
+    Attributes:
+        role: who wrote it: ``user``, ``assistant``, ``system``, a tool's or a speaker's name.
+        content: what it says (plain text, or the JSON an agent loop exchanges).
+    """
+
+    role: str
+    content: str
 
 
 @dataclass(frozen=True, slots=True)

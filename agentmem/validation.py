@@ -16,12 +16,12 @@ DEFAULT_IMPORTANCE = 0.5
 """Importance given to a memory added without one (the middle of the [0, 1] scale)."""
 
 
-def check_query(query: object, k: object) -> str:
-    if not isinstance(query, str) or not query.strip():
-        raise ConfigError("query must be a non-blank string")
+def check_query(query: object, k: object) -> None:
+    """A query string must not be blank (a list of messages is checked when its query is built)."""
+    if isinstance(query, str) and not query.strip():
+        raise ConfigError("query must be a non-blank string or a list of messages")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ConfigError(f"k must be a positive integer, not {k!r}")
-    return query
 
 
 def check_namespace(name: str) -> str:

@@ -20,6 +20,7 @@ PURE_MODULES = [
     "ranking.py",
     "attributes.py",
     "chunking.py",
+    "conversation.py",
     "reflection.py",
     "forgetting.py",
     "importance.py",

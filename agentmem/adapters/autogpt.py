@@ -22,7 +22,12 @@ Differences from the loops' own backends, on purpose:
 - Memories persist across restarts: ``get_memory(cfg, init=True)`` does not wipe them unless
   ``AGENTMEM_WIPE_ON_INIT=1`` (or ``cfg.agentmem_wipe_on_init``) asks to.
 - Those loops query with ``str(last 9 messages)`` (850-900 word pieces, newest last) but the default model
-  reads only its first 256: the adapter queries with the newest messages that fit instead of the oldest.
+  reads only its first 256. The adapter parses that repr (as a literal, never with ``eval``) and recalls for
+  the messages, newest first, leaving out the memories that repeat them (they are in the loop's prompt
+  already; see :mod:`agentmem.conversation`).
+- Each step the loop stores (``Assistant Reply: <JSON> \nResult: ... \nHuman Feedback: ...``) is embedded
+  from its meaningful parts (the thoughts, the command, the result; :func:`step_text`), while the stored and
+  returned text is the loop's string, unchanged.
 - :meth:`AgentMemMemory.get_relevant_within` returns the best memories that fit a token budget, instead of
   the loop fetching 10 and dropping from the end until its prompt fits.
 - Ranking is agentmem's: relevance, plus a little recency and importance (see :mod:`agentmem.retrieval`).
@@ -30,9 +35,7 @@ Differences from the loops' own backends, on purpose:
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import json
 import os
 import re
 import threading
@@ -41,12 +44,20 @@ from types import TracebackType
 from typing import Any
 
 from agentmem.adapters import DB_ENV, MODEL_ENV, NAMESPACE_ENV, embedder_named
+from agentmem.conversation import QueryInput, message_text, parse_message_list
 from agentmem.prompt import render_line
 from agentmem.store import MemoryStore
-from agentmem.tokens import HuggingFaceTokenizer, Tokenizer, default_tokenizer
-from agentmem.types import MemoryFilter, PromptMemory
+from agentmem.types import MemoryFilter, NewMemory, PromptMemory
 
-__all__ = ["BACKEND_NAME", "DEFAULT_NAMESPACE", "WIPE_ON_INIT_ENV", "AgentMemMemory", "get_memory"]
+__all__ = [
+    "BACKEND_NAME",
+    "DEFAULT_NAMESPACE",
+    "WIPE_ON_INIT_ENV",
+    "AgentMemMemory",
+    "get_memory",
+    "loop_query",
+    "step_text",
+]
 
 BACKEND_NAME = "agentmem"
 """The value of ``MEMORY_BACKEND`` (or ``cfg.memory_backend``) that selects this backend."""
@@ -61,9 +72,18 @@ WIPE_ON_INIT_ENV = "AGENTMEM_WIPE_ON_INIT"
 _COMMAND_ERROR = "Command Error:"
 _CLEAR_BATCH = 500
 _TRUE = frozenset({"1", "true", "yes", "on"})
-# The model adds [CLS] and [SEP] to what it reads.
-_SPECIAL_TOKENS = 2
-_WORD = re.compile(r"\S+")
+# How Auto-GPT 0.2 writes a step to memory, and the parts of it that carry meaning.
+_REPLY, _RESULT, _FEEDBACK = "Assistant Reply: ", "\nResult: ", "\nHuman Feedback: "
+_COMMAND_RETURNED = re.compile(r"\ACommand \S+ returned: ?")
+# What the loop records as the human's feedback when the human said nothing of their own (lower case).
+_LOOP_PROMPTS = frozenset(
+    {
+        "",
+        "y",
+        "generate next command json",
+        "determine which next command to use, and respond using the format specified above:",
+    }
+)
 
 
 class AgentMemMemory:
@@ -71,16 +91,10 @@ class AgentMemMemory:
 
     Args:
         store: the store (and namespace) to read and write; closed by :meth:`close`.
-        query_tokens: the most tokens of a query that are embedded; a longer query keeps its newest end
-            (its last messages, or last words; see :func:`newest_part`). None: the embedder's
-            ``max_tokens`` less its two special tokens, when it has one (no limit otherwise).
-        tokenizer: counts ``query_tokens``; default: the embedding model's own tokenizer.
     """
 
-    def __init__(self, store: MemoryStore, *, query_tokens: int | None = None, tokenizer: Tokenizer | None = None):
+    def __init__(self, store: MemoryStore):
         self._store = store
-        self._query_tokens = query_tokens
-        self._tokenizer = tokenizer
         self._closed = False
 
     @property
@@ -95,7 +109,8 @@ class AgentMemMemory:
     def add(self, data: str) -> str:
         """Remember ``data`` (Auto-GPT stores each step as "Assistant Reply: ... Result: ... Human Feedback: ...").
 
-        Like the classic local and Redis backends, text holding ``Command Error:`` is not stored.
+        A step is embedded from its meaningful parts (:func:`step_text`); ``data`` itself is what is stored
+        and returned. Like the classic local and Redis backends, text holding ``Command Error:`` is not stored.
 
         Returns:
             A line saying where it was stored, or ``""`` when it was skipped.
@@ -105,7 +120,8 @@ class AgentMemMemory:
         """
         if _COMMAND_ERROR in data:
             return ""
-        record = self._store.add(data, metadata={"source": "autogpt"})
+        memory = NewMemory(data, metadata={"source": "autogpt"}, embed_text=step_text(data))
+        (record,) = self._store.add_many([memory])
         return f"Inserting data into memory at index: {record.id}:\n data: {data}"
 
     def get(self, data: str) -> list[str] | None:
@@ -116,12 +132,15 @@ class AgentMemMemory:
     def get_relevant(self, data: str, num_relevant: int = 5) -> list[str]:
         """The texts of the ``num_relevant`` memories that matter most for ``data``, best first.
 
+        ``data`` is a query string or the loop's ``str(messages)`` (see :func:`loop_query`); for messages,
+        the memories that repeat them are left out.
+
         Raises:
             ConfigError: ``num_relevant`` < 1.
         """
         if not data.strip():
             return []
-        ranked = self._store.retrieve(self._query(data), k=num_relevant, touch=True)
+        ranked = self._store.retrieve(loop_query(data), k=num_relevant, touch=True)
         return [m.memory.text for m in ranked]
 
     def get_relevant_within(self, data: str, token_budget: int = 2500) -> list[str]:
@@ -137,7 +156,7 @@ class AgentMemMemory:
         """
         if not data.strip():
             return []
-        block = self._store.recall(self._query(data), token_budget=token_budget)
+        block = self._store.recall(loop_query(data), token_budget=token_budget)
         return _texts(block)
 
     def clear(self) -> str:
@@ -178,76 +197,52 @@ class AgentMemMemory:
     ) -> None:
         self.close()
 
-    def _query(self, data: str) -> str:
-        limit = self._query_tokens
-        if limit is None:
-            max_tokens = getattr(self._store.embedder, "max_tokens", None)
-            if not isinstance(max_tokens, int):
-                return data
-            limit = max(max_tokens - _SPECIAL_TOKENS, 1)
-        return newest_part(data, limit, self._query_tokenizer())
 
-    def _query_tokenizer(self) -> Tokenizer:
-        if self._tokenizer is None:
-            tokenizer_file = getattr(self._store.embedder, "tokenizer_file", None)
-            path = tokenizer_file() if callable(tokenizer_file) else None
-            self._tokenizer = HuggingFaceTokenizer(path) if path is not None else default_tokenizer()
-        return self._tokenizer
+def loop_query(data: str) -> QueryInput:
+    """What to recall for a loop's query: its messages when ``data`` is the repr of a message list.
 
-
-def newest_part(text: str, max_tokens: int, tokenizer: Tokenizer) -> str:
-    """The newest end of a query, at most ``max_tokens`` tokens long.
+    Auto-GPT queries with ``str(full_message_history[-9:])``, a list of ``{"role": ..., "content": ...}``
+    dicts. That shape is parsed as a literal (:func:`agentmem.conversation.parse_message_list`, never
+    ``eval``) and handed to the store as messages; anything else (a plain question, a malformed or
+    truncated repr) stays a query string.
 
     Args:
-        text: a query whose newest content comes last. Auto-GPT's ``str(messages[-9:])`` (a list of
-            ``{"role": ..., "content": ...}`` dicts) keeps whole messages, the newest ones that fit; any other
-            text keeps its longest tail that starts at a word.
-        max_tokens: the most tokens to keep.
-        tokenizer: counts tokens.
+        data: the loop's query.
 
     Returns:
-        ``text`` itself when it fits; else its newest messages, or its tail (at least the last message or
-        word, even when that alone is too long).
+        The messages, oldest first, or ``data`` itself.
     """
-    if tokenizer.count(text) <= max_tokens:
-        return text
-    messages = _message_list(text)
-    if messages:
-        newest = None
-        for n in range(1, len(messages) + 1):
-            candidate = str(messages[-n:])
-            if tokenizer.count(candidate) > max_tokens:
-                break
-            newest = candidate
-        if newest is not None:
-            return newest
-        text = str(messages[-1:])
-    starts = [m.start() for m in _WORD.finditer(text)]
-    # Find the earliest word whose tail fits: tails only shrink as the start moves right.
-    too_long, fits = 0, len(starts) - 1
-    while fits - too_long > 1:
-        middle = (too_long + fits) // 2
-        if tokenizer.count(text[starts[middle] :]) <= max_tokens:
-            fits = middle
-        else:
-            too_long = middle
-    return text[starts[fits] :]
+    messages = parse_message_list(data)
+    return list(messages) if messages else data
 
 
-def _message_list(text: str) -> list[dict[str, Any]] | None:
-    """The messages of ``str(list of message dicts)`` (or its JSON), else None."""
-    if not text.lstrip().startswith("["):
+def step_text(data: str) -> str | None:
+    """The meaningful parts of a step the loop stores, to embed instead of the whole string.
+
+    Auto-GPT 0.2 stores ``Assistant Reply: <JSON reply> \nResult: <command output> \nHuman Feedback: <text>``.
+    The reply's keys (``thoughts``, ``reasoning``, ``command``, ``args``...) are in every step and its
+    ``speak`` repeats its ``text``; what differs is the thoughts, the command with its arguments and the
+    result. Those are kept, one per line, with the human's feedback when they wrote some (not the loop's
+    own ``GENERATE NEXT COMMAND JSON``).
+
+    Args:
+        data: what the loop stores.
+
+    Returns:
+        The text to embed, or None when ``data`` is not in the loop's step shape (embed it whole).
+    """
+    if not data.startswith(_REPLY):
         return None
-    value: object = None
-    for parse in (ast.literal_eval, json.loads):
-        try:
-            value = parse(text)
-            break
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            continue
-    if isinstance(value, list) and value and all(isinstance(m, dict) and "content" in m for m in value):
-        return value
-    return None
+    reply_end = data.find(_RESULT)
+    feedback_start = data.rfind(_FEEDBACK)
+    if reply_end < 0 or feedback_start < reply_end:
+        return None
+    reply = data[len(_REPLY) : reply_end]
+    result = _COMMAND_RETURNED.sub("", data[reply_end + len(_RESULT) : feedback_start].strip())
+    feedback = data[feedback_start + len(_FEEDBACK) :].strip()
+    parts = [message_text(reply), result, "" if feedback.lower() in _LOOP_PROMPTS else feedback]
+    text = "\n".join(p for p in parts if p.strip())
+    return text or None
 
 
 def get_memory(cfg: object | None = None, init: bool = False) -> AgentMemMemory | None:

@@ -13,10 +13,10 @@ from types import SimpleNamespace
 import pytest
 
 from agentmem.adapters import embedder_named
-from agentmem.adapters.autogpt import AgentMemMemory, get_memory, newest_part
+from agentmem.adapters.autogpt import AgentMemMemory, get_memory, loop_query, step_text
 from agentmem.embedders import HashingEmbedder, SentenceTransformerEmbedder
 from agentmem.errors import ConfigError
-from agentmem.tokens import WhitespaceTokenizer
+from agentmem.types import Message
 
 
 @pytest.fixture
@@ -116,26 +116,62 @@ def test_embedder_named() -> None:
             embedder_named(bad)
 
 
-def test_newest_part_keeps_the_tail_that_fits() -> None:
-    words = WhitespaceTokenizer()
-    assert newest_part("a b c d e", 10, words) == "a b c d e"
-    assert newest_part("a b c d e", 2, words) == "d e"
-    assert newest_part("  a  b\nc ", 2, words) == "b\nc "
-    assert newest_part("one", 0, words) == "one"  # the last word even when nothing fits
+def test_the_loops_message_list_is_recalled_for_as_messages() -> None:
+    history = [
+        {
+            "role": "user",
+            "content": "Determine which next command to use, and respond using the format specified above:",
+        },
+        {
+            "role": "assistant",
+            "content": json.dumps({"thoughts": {"text": 'It\'s "quoted"'}, "command": {"name": "x"}}),
+        },
+        {"role": "system", "content": "Command x returned: it's done\nwith 'quotes'"},
+    ]
+    assert loop_query(str(history)) == [Message(m["role"], m["content"]) for m in history]
+    assert loop_query(json.dumps(history)) == loop_query(str(history))
 
 
-def test_newest_part_keeps_whole_messages_of_a_message_list() -> None:
-    words = WhitespaceTokenizer()
-    messages = [{"role": "system", "content": f"message {i} " + "word " * i} for i in range(1, 6)]
-    query = str(messages)
-    two = str(messages[-2:])
-    assert newest_part(query, len(two.split()), words) == two
-    assert newest_part(query, len(two.split()) + 3, words) == two  # never half a message
-    one = str(messages[-1:])
-    assert newest_part(query, 3, words) == " ".join(one.split()[-3:])  # the newest message's own tail
-    as_json = json.dumps([{"role": "user", "content": "old " * 50}, {"role": "user", "content": "new", "x": True}])
-    assert newest_part(as_json, 12, words) == str([{"role": "user", "content": "new", "x": True}])
-    assert newest_part("[not, a, message list] and more", 2, words) == "and more"
+@pytest.mark.parametrize(
+    "query",
+    [
+        "which port does staging use?",
+        "[{'role': 'user', 'content': 'truncated",
+        "[{'role': 'user', 'content': 'x'}] plus words",
+        "['just', 'strings']",
+        "[{'content': 'no role'}]",
+        "[]",
+    ],
+)
+def test_anything_else_stays_a_plain_query(query: str) -> None:
+    assert loop_query(query) == query
+
+
+def test_a_step_is_embedded_from_its_thoughts_command_and_result() -> None:
+    reply = {
+        "thoughts": {
+            "text": "I need the staging port",
+            "reasoning": "The deploy script reads it",
+            "plan": "- read config/staging.yaml",
+            "criticism": "Be quick.",
+            "speak": "I need the staging port",
+        },
+        "command": {"name": "read_file", "args": {"file": "config/staging.yaml"}},
+    }
+    step = (
+        f"Assistant Reply: {json.dumps(reply)} \nResult: Command read_file returned: port: 8443 "
+        "\nHuman Feedback: GENERATE NEXT COMMAND JSON "
+    )
+    assert step_text(step) == (
+        "I need the staging port\nThe deploy script reads it\n- read config/staging.yaml\nBe quick.\n"
+        "read_file\nconfig/staging.yaml\nport: 8443"
+    )
+    typed = step.replace("GENERATE NEXT COMMAND JSON", "use the VPN host instead")
+    assert step_text(typed).endswith("port: 8443\nuse the VPN host instead")  # type: ignore[union-attr]
+    prose = "Assistant Reply: I will think first. \nResult: None \nHuman Feedback: y "
+    assert step_text(prose) == "I will think first.\nNone"
+    for other in ("The user's cat is called Miso.", "Assistant Reply: no result part", "Result: x \nHuman Feedback: y"):
+        assert step_text(other) is None
 
 
 _RESTART = r"""

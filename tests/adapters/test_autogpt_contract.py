@@ -164,6 +164,58 @@ def test_a_long_autogpt_query_is_read_from_its_newest_end(memory: AgentMemMemory
     assert default_tokenizer().count(query) > 700
     memory.add("Recipe notes: tomato sauce needs basil, garlic and a long simmer.")
     memory.add("Infrastructure: the staging server's port is 8443, behind the VPN.")
-    assert memory.store.search(query, k=1)[0].memory.text.startswith("Recipe notes")  # what plain embedding sees
+    # What a plain embedding sees: the model reads the first 254 word pieces, the oldest messages.
+    assert memory.store.search(default_tokenizer().truncate(query, 254), k=1)[0].memory.text.startswith("Recipe")
     assert memory.get_relevant(query, 1)[0].startswith("Infrastructure")
     assert memory.get_relevant_within(query, token_budget=2500)[0].startswith("Infrastructure")
+
+
+def _step(reply: dict[str, str], result: str) -> str:
+    """A step as Auto-GPT 0.2 writes it to memory."""
+    return f"Assistant Reply: {reply['content']} \nResult: {result} \nHuman Feedback: GENERATE NEXT COMMAND JSON "
+
+
+def test_the_newest_message_finds_a_stored_fact_not_the_copies_of_the_older_messages(
+    memory: AgentMemMemory,
+) -> None:
+    memory.add("Infrastructure: the staging server listens on port 8443, behind the VPN.")
+    memory.add("The user's cat is called Miso and sleeps on the radiator.")
+    memory.add("Quarterly revenue grew 12 percent, driven by the new subscription plan.")
+    # The loop at work: each step is stored as it happens and its messages stay in the history.
+    history: list[dict[str, str]] = [{"role": "user", "content": "Determine which next command to use"}]
+    copies = []
+    for step in range(3):
+        reply = _reply(
+            f"Step {step}: look up which port the staging server listens on for the deploy",
+            "The deploy needs the staging server's port; the wiki and the config should say.",
+            "- search the wiki for the staging port\n- read config/staging.yaml",
+            "google",
+            {"input": f"staging server port deploy {step}"},
+        )
+        result = f"Command google returned: no result about the staging server port on page {step}"
+        copies.append(_step(reply, result))
+        memory.add(copies[-1])
+        history += [
+            reply,
+            {"role": "system", "content": result},
+            {"role": "user", "content": "GENERATE NEXT COMMAND JSON"},
+        ]
+    history.append({"role": "user", "content": "Which port does the staging server listen on?"})
+    query = str(history[-9:])
+    # Without reading the messages, their stored copies match best: they are the query's own words.
+    assert memory.store.search(query, k=1)[0].memory.text in copies
+    relevant = memory.get_relevant(query, 5)
+    assert relevant[0] == "Infrastructure: the staging server listens on port 8443, behind the VPN."
+    assert not set(relevant) & set(copies) and len(relevant) == 3
+    assert memory.get_relevant_within(query, token_budget=2500)[0] == relevant[0]
+    assert memory.get(query) == [relevant[0]]
+
+
+def test_steps_are_returned_as_stored_and_found_by_their_result(memory: AgentMemMemory) -> None:
+    for step in STEPS:
+        memory.add(step)
+    older = [{"role": "user", "content": "GENERATE NEXT COMMAND JSON"}]
+    relevant = memory.get_relevant(str([*older, {"role": "user", "content": "what port did the config give?"}]), 2)
+    assert relevant[0] == STEPS[1]  # the stored string, byte for byte
+    stored = memory.store.list_memories()
+    assert [r.text for r in stored] == STEPS
