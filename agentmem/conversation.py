@@ -16,8 +16,8 @@ instead (the measurements behind each choice are in docs/scoring.md):
 5. Memories that the messages already contain (``repeat_containment`` of their words, in runs of 3 words
    found in the messages) are left out of the result: the loop has them in its prompt already.
 
-A long query string is read the same way: it is split into windows at sentence boundaries, its last window
-is the newest message and the windows before it are the older ones.
+A long query string is read the same way: its last sentences, within ``newest_window`` tokens, are the
+newest message, and the text before them, in windows of what the model reads, the older messages.
 
 Pure: no I/O and no model; :func:`plan_query` says what to embed and :func:`query_vector` combines the
 vectors the caller computed.
@@ -76,12 +76,15 @@ class QueryPolicy:
         context_messages: older messages (or older windows of a long string) that contribute, newest first.
         context_weight: weight of the older messages' mean vector, the newest message's being 1; 0 uses
             the newest message alone.
+        newest_window: the most tokens of a long query string's newest part (its last sentences); None:
+            what the embedding model reads.
         repeat_containment: a memory at least this fraction of whose words the messages contain (in runs
             of 3 words they share) repeats them and is left out of recall; None keeps such memories.
     """
 
     context_messages: int = 8
     context_weight: float = 0.1
+    newest_window: int | None = 64
     repeat_containment: float | None = 0.8
 
     def __post_init__(self) -> None:
@@ -91,6 +94,9 @@ class QueryPolicy:
             raise ConfigError(f"context_messages must be >= 0, not {self.context_messages}")
         if not math.isfinite(self.context_weight) or self.context_weight < 0:
             raise ConfigError(f"context_weight must be a finite number >= 0, not {self.context_weight}")
+        window = self.newest_window
+        if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
+            raise ConfigError(f"newest_window must be a positive integer or None, not {window!r}")
         containment = self.repeat_containment
         if containment is not None and not 0.0 < containment <= 1.0:
             raise ConfigError(f"repeat_containment must be in (0, 1] or None, not {containment}")
@@ -164,7 +170,13 @@ class QueryPlan:
         return [text for part in self.parts for text in part.texts]
 
 
-def plan_query(query: QueryInput, *, policy: QueryPolicy, split: Callable[[str], list[str]] | None = None) -> QueryPlan:
+def plan_query(
+    query: QueryInput,
+    *,
+    policy: QueryPolicy,
+    split: Callable[[str], list[str]] | None = None,
+    split_newest: Callable[[str], list[str]] | None = None,
+) -> QueryPlan:
     """Decide what to embed and search for a query string or a list of messages (see the module docs).
 
     Args:
@@ -172,6 +184,8 @@ def plan_query(query: QueryInput, *, policy: QueryPolicy, split: Callable[[str],
         policy: how many older messages count, and how much.
         split: cuts a text longer than the embedding model reads into windows it reads whole (the store's
             chunker); None embeds every text whole.
+        split_newest: cuts a long query string into pieces of at most ``newest_window`` tokens, the last
+            of which is its newest part; None: ``split``.
 
     Returns:
         The plan.
@@ -184,10 +198,11 @@ def plan_query(query: QueryInput, *, policy: QueryPolicy, split: Callable[[str],
     if isinstance(query, str):
         if not query.strip():
             raise ConfigError("query must be a non-blank string or a list of messages")
-        pieces = [p for p in windows(query) if p.strip()] or [query]
-        if len(pieces) == 1:
+        if len(windows(query)) == 1:
             return QueryPlan((QueryPart((query,), 1.0),), lexical=query)
-        newest, older = pieces[-1], pieces[-2::-1]
+        newest = [p for p in (split_newest or windows)(query) if p.strip()][-1]
+        before = query[: query.rfind(newest)]
+        older = [p for p in windows(before) if p.strip()][::-1] if before.strip() else []
         return QueryPlan(_parts([newest], older[: policy.context_messages], policy), lexical=newest)
     messages = as_messages(query)
     texts = _distinct_newest_first(message_text(m.content) for m in messages)

@@ -8,6 +8,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from agentmem.chunking import TextChunker
 from agentmem.config import RecallConfig
 from agentmem.conversation import QueryInput, plan_query, query_vector
 from agentmem.db.repository import Repository
@@ -134,8 +135,11 @@ def rank_query(
     are ranked so that ``k`` others still come back when the namespace has them.
     """
     config = parts.recall
-    chunker = parts.embedding.chunker
-    plan = plan_query(query, policy=config.query, split=None if chunker is None else chunker.split)
+    chunker, policy = parts.embedding.chunker, config.query
+    newest = None
+    if chunker is not None and policy.newest_window is not None and policy.newest_window < chunker.window:
+        newest = TextChunker(chunker.tokenizer, policy.newest_window, 0).split
+    plan = plan_query(query, policy=policy, split=None if chunker is None else chunker.split, split_newest=newest)
     if ns is None:
         return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
     vector = query_vector(plan, parts.embedding.embed(plan.texts))

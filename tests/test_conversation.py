@@ -136,6 +136,16 @@ def test_a_long_string_is_read_from_its_newest_window() -> None:
     assert alone.parts == (QueryPart(("w2",), 1.0),)
 
 
+def test_a_long_strings_newest_part_can_be_shorter_than_a_window() -> None:
+    def sentences(text: str) -> list[str]:
+        return [s for s in text.replace("|", "").split(". ") if s.strip()]
+
+    plan = plan_query("a1. a2. | b1. b2", policy=POLICY, split=_bars, split_newest=sentences)
+    # The last sentence is the newest part; the text before it is read in (model-sized) windows.
+    assert plan.parts == (QueryPart(("b2",), 1.0), QueryPart(("b1.", "a1. a2."), 0.5))
+    assert plan.lexical == "b2"
+
+
 def test_messages_are_read_newest_first_without_their_wrapper() -> None:
     messages = [
         {"role": "user", "content": "oldest"},
@@ -177,6 +187,8 @@ def test_messages_without_text_are_refused() -> None:
         ("context_messages", 1.5),
         ("context_weight", -0.1),
         ("context_weight", float("nan")),
+        ("newest_window", 0),
+        ("newest_window", 2.5),
         ("repeat_containment", 0.0),
         ("repeat_containment", 1.5),
     ],

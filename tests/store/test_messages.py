@@ -146,6 +146,24 @@ def test_a_long_query_string_is_read_from_its_newest_window(tmp_path: Path, embe
         assert all(len(text.split()) <= 12 for text in batch)
 
 
+def test_a_long_query_strings_newest_sentences_lead(tmp_path: Path, embedder: CountingEmbedder) -> None:
+    chunking = Chunking(window=12, overlap=0, tokenizer=WhitespaceTokenizer())
+    recall = RecallConfig(query=QueryPolicy(newest_window=5))
+    with open_store(str(tmp_path / "m.db"), tmp_path, embedder, chunking=chunking, recall=recall) as store:
+        store.add("anything at all")
+        sentences = [f"Fact {i} is here." for i in range(9)]
+        embedder.calls.clear()
+        store.retrieve(" ".join(sentences), k=1)
+        (batch,) = embedder.calls
+        # The last sentence alone (5 tokens at most), then what comes before it in 12-token windows.
+        assert batch == [
+            sentences[8],
+            " ".join(sentences[6:8]),
+            " ".join(sentences[3:6]),
+            " ".join(sentences[:3]),
+        ]
+
+
 @pytest.mark.model
 def test_a_long_query_string_is_not_cut_to_its_oldest_part(tmp_path: Path, real_embedder: object) -> None:
     with MemoryStore.open(tmp_path / "real.db", embedder=real_embedder, index_dir=tmp_path / "i") as store:  # type: ignore[arg-type]
