@@ -119,11 +119,14 @@ class TextChunker:
         tokenizer: the embedding model's tokenizer.
         window: tokens per chunk.
         overlap: tokens shared by consecutive chunks.
+        whole_up_to: a text of at most this many tokens is its own only chunk, even if longer than
+            ``window`` (the model reads it whole); default ``window``.
     """
 
     tokenizer: Tokenizer
     window: int
     overlap: int
+    whole_up_to: int | None = None  # texts of at most this many tokens are embedded whole (default: window)
 
     def __post_init__(self) -> None:
         if self.window < 1 or not 0 <= self.overlap < self.window:
@@ -133,6 +136,9 @@ class TextChunker:
 
     def split(self, text: str) -> list[str]:
         """The chunks of ``text`` (the text itself when it fits)."""
+        whole = self.whole_up_to or self.window
+        if len(text) <= whole or self.tokenizer.count(text) <= whole:
+            return [text]
         return split_text(text, tokenizer=self.tokenizer, window=self.window, overlap=self.overlap)
 
 

@@ -95,8 +95,11 @@ class Chunking:
 
     Attributes:
         enabled: embed long texts in chunks (False: whole, as the model truncates them).
-        window: tokens per chunk; None: what the embedder reads (its ``max_tokens`` less the 2 special
-            tokens). An embedder that states no ``max_tokens`` is not chunked unless a window is given.
+        window: tokens per chunk; None: half of what the embedder reads (its ``max_tokens`` less the 2
+            special tokens, halved: 127 word pieces for all-MiniLM-L6-v2). Texts up to the full window are
+            never cut. An embedder that states no ``max_tokens`` is not chunked unless a window is given.
+            Measured on LoCoMo sessions stored as single memories (session-level R@5, cosine / hybrid):
+            window 254: 0.684 / 0.838; 127: 0.715 / 0.842; 64: 0.705 / 0.844.
         overlap: tokens of whole sentences repeated from one chunk to the next.
         tokenizer: counts tokens for cutting; None: the embedder's own tokenizer (its ``tokenizer_file()``),
             else the store's tokenizer, else the bundled model's.

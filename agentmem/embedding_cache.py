@@ -97,7 +97,10 @@ def _resolve_chunker(chunking: Chunking, embedder: Embedder, store_tokenizer: To
         max_tokens = getattr(embedder, "max_tokens", None)
         if not isinstance(max_tokens, int) or max_tokens <= SPECIAL_TOKENS:
             return None
-        window = max_tokens - SPECIAL_TOKENS
+        window = (max_tokens - SPECIAL_TOKENS) // 2
+        reads = max_tokens - SPECIAL_TOKENS
+    else:
+        reads = window
     tokenizer = chunking.tokenizer
     if tokenizer is None:
         tokenizer_file = getattr(embedder, "tokenizer_file", None)
@@ -105,4 +108,4 @@ def _resolve_chunker(chunking: Chunking, embedder: Embedder, store_tokenizer: To
         tokenizer = HuggingFaceTokenizer(path) if path is not None else store_tokenizer or default_tokenizer()
     if chunking.overlap >= window:
         raise ConfigError(f"chunk overlap {chunking.overlap} must be smaller than the window of {window} tokens")
-    return TextChunker(tokenizer, window, chunking.overlap)
+    return TextChunker(tokenizer, window, chunking.overlap, whole_up_to=max(reads, window))

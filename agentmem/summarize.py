@@ -62,34 +62,45 @@ class _Sentence:
 
 
 class ExtractiveSummarizer:
-    """The offline default: the group's most central sentences, in their original order, plus missing details.
+    """The offline default: the sentences that cover the group's content, in their original order, plus details.
 
     Each text is split into sentences; a text that starts with a speaker (``"Caroline: ..."``) lends the
-    speaker to each of its sentences. A sentence ranks by its word overlap with the rest of the group
-    (centrality: for each content word, the share of the other sentences that use it too, averaged; in [0, 1])
-    plus ``0.5 *`` how many names, numbers, dates, times and amounts it holds relative to the richest sentence,
-    plus ``0.2 *`` its number of content words over 8 (at most 1). Sentences below half the best score are
-    dropped ("Thanks Mel."); of the rest, the best ``max_sentences`` that fit are kept in their original order,
-    and a ``Details: ...`` clause lists the group's names, numbers and dates they miss, so none is lost when the
-    sources are archived. Ties go to the earlier sentence: the result is deterministic.
+    speaker to each of its sentences, and repeated sentences count once. Sentences are then chosen greedily
+    for what they add (budgeted maximum coverage): each content word of the group not yet covered counts 1, each
+    name, number, date, time or amount not yet covered counts 2 (speaker names, present everywhere, count
+    nothing); the sentence adding the most is taken, ties going to the better-ranked one (centrality and
+    substance, below) and then to the earlier one, until the chosen sentences cover ``coverage`` of that weight,
+    or ``max_sentences`` are chosen, or nothing is left to add. Small talk ("Wow, thanks!") adds nothing once the
+    topic's words are covered, so it is left out; a question about any detail of the group still finds it.
 
-    With ``max_tokens``, only sentences that fit together with the details clause are taken; if not even the
-    best one does, the summary is the details clause alone (or the best sentence, when there are no details),
-    cut to ``max_tokens``.
+    A ``Details: ...`` clause then lists the group's names, numbers and dates the chosen sentences miss, so none
+    is lost when the sources are archived. The result is deterministic.
+
+    With ``max_tokens``, only sentences that fit together with the details clause are taken; if not even one
+    does, the summary is the details clause alone (or the best sentence, when there are no details), cut to
+    ``max_tokens``.
+
+    ``coverage`` was chosen on LoCoMo (``python -m benchmarks.consolidation``): see docs/scoring.md.
 
     Args:
         tokenizer: counts tokens for ``max_tokens``; :class:`~agentmem.tokens.WhitespaceTokenizer` by default.
-        max_sentences: the most source sentences in a summary.
+        max_sentences: the most source sentences in a summary (None: as many as ``coverage`` takes).
+        coverage: share of the group's content weight the chosen sentences cover, in (0, 1].
 
     Raises:
-        ConfigError: ``max_sentences`` is less than 1.
+        ConfigError: ``max_sentences`` is less than 1 or ``coverage`` is outside (0, 1].
     """
 
-    def __init__(self, tokenizer: Tokenizer | None = None, max_sentences: int = 5) -> None:
-        if max_sentences < 1:
-            raise ConfigError(f"max_sentences must be >= 1, got {max_sentences}")
+    def __init__(
+        self, tokenizer: Tokenizer | None = None, max_sentences: int | None = None, coverage: float = 0.8
+    ) -> None:
+        if max_sentences is not None and max_sentences < 1:
+            raise ConfigError(f"max_sentences must be >= 1 or None, got {max_sentences}")
+        if not 0.0 < coverage <= 1.0:
+            raise ConfigError(f"coverage must be in (0, 1], got {coverage}")
         self.tokenizer: Tokenizer = tokenizer if tokenizer is not None else WhitespaceTokenizer()
         self.max_sentences = max_sentences
+        self.coverage = coverage
 
     def summarize(self, texts: Sequence[str], *, max_tokens: int | None = None) -> str:
         """Return the extractive summary of ``texts`` (see the class docstring).
@@ -104,12 +115,23 @@ class ExtractiveSummarizer:
             raise ConfigError("there is nothing to summarize: every text is blank")
         terms = list(dict.fromkeys(t for s in sentences for t in s.terms))
         chosen: list[_Sentence] = []
-        for sentence in _ranked(sentences):
-            if len(chosen) == self.max_sentences:
+        units = _units(sentences)
+        total = sum(_weight(u) for u in set().union(*units)) or 1.0
+        covered: set[str] = set()
+        rank = {s.position: r for r, s in enumerate(_ranked(sentences, keep_all=True))}
+        remaining = list(sentences)
+        while remaining and (self.max_sentences is None or len(chosen) < self.max_sentences):
+            if sum(_weight(u) for u in covered) >= self.coverage * total and chosen:
                 break
+            gains = [sum(_weight(u) for u in units[s.position] - covered) for s in remaining]
+            best = max(range(len(remaining)), key=lambda i: (gains[i], -rank[remaining[i].position]))
+            if gains[best] <= 0 and chosen:
+                break
+            sentence = remaining.pop(best)
             trial = sorted([*chosen, sentence], key=lambda s: s.position)
             if max_tokens is None or self.tokenizer.count(_render(trial, terms)) <= max_tokens:
                 chosen = trial
+                covered |= units[sentence.position]
         if not chosen:  # max_tokens is set and too small for any sentence with the details it misses
             assert max_tokens is not None
             squeezed = _render([], terms) or _render(_ranked(sentences)[:1], terms)
@@ -117,7 +139,7 @@ class ExtractiveSummarizer:
         return _render(chosen, terms)
 
     def __repr__(self) -> str:
-        return f"ExtractiveSummarizer({self.tokenizer!r}, max_sentences={self.max_sentences})"
+        return f"ExtractiveSummarizer({self.tokenizer!r}, max_sentences={self.max_sentences}, coverage={self.coverage})"
 
 
 def _sentences(texts: Sequence[str]) -> list[_Sentence]:
@@ -163,7 +185,24 @@ def _unique(terms: Sequence[str]) -> list[str]:
     return list(by_key.values())
 
 
-def _ranked(sentences: Sequence[_Sentence]) -> list[_Sentence]:
+def _units(sentences: Sequence[_Sentence]) -> list[frozenset[str]]:
+    """What each sentence says, as coverable units: content words, and ``=``-marked details (names, numbers...).
+
+    A speaker's name is said by the speaker prefix already, so it is not a unit.
+    """
+    speakers = {s.speaker.lower() for s in sentences if s.speaker}
+    out = []
+    for s in sentences:
+        details = {f"={t.lower()}" for t in s.terms if t.lower() not in speakers}
+        out.append(s.words | details)
+    return out
+
+
+def _weight(unit: str) -> float:
+    return 2.0 if unit.startswith("=") else 1.0
+
+
+def _ranked(sentences: Sequence[_Sentence], *, keep_all: bool = False) -> list[_Sentence]:
     """Sentences worth keeping, best first (earlier first on ties); see ExtractiveSummarizer."""
     document_frequency: Counter[str] = Counter()
     for sentence in sentences:
@@ -179,7 +218,7 @@ def _ranked(sentences: Sequence[_Sentence]) -> list[_Sentence]:
         for c, s in zip(centrality, sentences, strict=True)
     ]
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
-    return [sentences[i] for i in order if scores[i] >= _LEAST_SHARE * scores[order[0]]]
+    return [sentences[i] for i in order if keep_all or scores[i] >= _LEAST_SHARE * scores[order[0]]]
 
 
 def _render(chosen: Sequence[_Sentence], terms: Sequence[str]) -> str:

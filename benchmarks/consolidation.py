@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem import MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
+from agentmem import ExtractiveSummarizer, MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
 from agentmem.reflection import ReflectionPolicy
 from benchmarks.common import Figure, cached_embeddings, write_results
 from benchmarks.locomo_data import Conversation, load_conversations
@@ -39,6 +39,9 @@ class CachedTextEmbedder:
         self._known = known
         self.model_id = model.model_id
         self.dimensions = model.dimensions
+        # The model's window and tokenizer, so the store chunks long texts as it would with the model.
+        self.max_tokens = model.max_tokens
+        self.tokenizer_file = model.tokenizer_file
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         missing = [t for t in texts if t not in self._known]
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--similarity", type=float, default=ReflectionPolicy().similarity)
     parser.add_argument("--max-group", type=int, default=ReflectionPolicy().max_group)
     parser.add_argument("--max-gap-hours", type=float, default=ReflectionPolicy().max_gap.total_seconds() / 3600)
+    parser.add_argument("--max-sentences", type=int, default=None, help="of the extractive summaries")
+    parser.add_argument("--tag", default="", help="suffix of the results file")
     args = parser.parse_args(argv)
     conversations, _dropped = load_conversations(limit=2 if args.quick else None)
     model = SentenceTransformerEmbedder()
@@ -86,7 +91,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         for conversation in conversations:
             db = Path(tmp) / f"{conversation.sample_id}.db"
             policy = MemoryPolicy(reflection=reflection, dedupe=False)
-            with MemoryStore.open(db, embedder=embedder, policy=policy, clock=lambda c=conversation: c.now) as store:
+            summarizer = None if args.max_sentences is None else ExtractiveSummarizer(max_sentences=args.max_sentences)
+            with MemoryStore.open(
+                db, embedder=embedder, policy=policy, summarizer=summarizer, clock=lambda c=conversation: c.now
+            ) as store:
                 records = store.add_many(
                     NewMemory(
                         t.memory_text("speaker: text"),
@@ -130,7 +138,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         Figure(f"turn-level evidence R@{K} after (reflection hits by provenance)", recall_after, "recall", parameters),
         Figure("recall kept", recall_after / recall_before, "ratio", parameters),
     ]
-    path = write_results("consolidation", figures, parameters=parameters, quick=args.quick)
+    path = write_results(f"consolidation{args.tag}", figures, parameters=parameters, quick=args.quick)
     print(
         f"active {before_active} -> {after_active} ({before_active / max(after_active, 1):.2f}x fewer); "
         f"R@{K} {recall_before:.3f} -> {recall_after:.3f} ({recall_after / recall_before:.1%} kept) -> {path}"

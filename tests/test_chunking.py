@@ -123,3 +123,21 @@ def test_memory_vectors_select_split_first_and_means() -> None:
     assert np.allclose(means[1], np.array([0, 1, 1, 0]) / np.sqrt(2)) and np.allclose(means[2], rows[3])
     assert np.allclose(np.linalg.norm(means, axis=1), 1.0)
     assert vectors.ids(np.array([4, 5, 6])).tolist() == [4, 5, 5 + CHUNK_ID_STRIDE, 6, 6 + CHUNK_ID_STRIDE]
+
+
+def test_texts_the_model_reads_whole_are_never_cut_even_past_the_chunk_window() -> None:
+    chunker = TextChunker(WORDS, 10, 2, whole_up_to=20)
+    fits = sentences(2, words=7)  # 14 words: more than a chunk, less than the model reads
+    assert chunker.split(fits) == [fits]
+    longer = sentences(4, words=7)  # 28 words
+    assert len(chunker.split(longer)) > 1 and all(WORDS.count(c) <= 10 for c in chunker.split(longer))
+
+
+def test_the_default_chunking_of_the_bundled_model_halves_its_window() -> None:
+    from agentmem import SentenceTransformerEmbedder
+    from agentmem.config import Chunking
+    from agentmem.embedding_cache import _resolve_chunker
+
+    chunker = _resolve_chunker(Chunking(), SentenceTransformerEmbedder(), None)
+    assert chunker is not None and (chunker.window, chunker.overlap, chunker.whole_up_to) == (127, 32, 254)
+    assert _resolve_chunker(Chunking(enabled=False), SentenceTransformerEmbedder(), None) is None

@@ -57,8 +57,28 @@ def test_the_group_terms_are_what_the_detail_finders_find() -> None:
 def test_extractive_keeps_every_name_number_and_date() -> None:
     summary = ExtractiveSummarizer().summarize(TURNS)
     assert [t for t in KEPT if not _contains(summary, t)] == []
-    assert "Details:" in summary  # five sentences cannot hold them all
-    assert summary.count("Details:") == 1
+    capped = ExtractiveSummarizer(max_sentences=5).summarize(TURNS)
+    assert [t for t in KEPT if not _contains(capped, t)] == []
+    assert "Details:" in capped  # five sentences cannot hold them all
+    assert capped.count("Details:") == 1
+
+
+def test_extractive_covers_the_content_and_leaves_out_small_talk() -> None:
+    texts = [
+        "Gina: Wow, that looks awesome!",
+        "Jon: Thanks! The dance studio opens on 3 June in the old warehouse on Pine Street.",
+        "Gina: Wow, awesome!",
+        "Jon: We hired two teachers, Ana and Luis, who teach salsa and tango.",
+        "Gina: That's great, Jon!",
+        "Jon: Yeah, great!",
+    ]
+    summary = ExtractiveSummarizer().summarize(texts)
+    assert "Pine Street" in summary and "tango" in summary and "3 June" in summary
+    assert "Wow" not in summary and "That's great" not in summary
+    full = ExtractiveSummarizer(coverage=1.0).summarize(texts)
+    assert len(full) >= len(summary)
+    with pytest.raises(ConfigError, match="coverage"):
+        ExtractiveSummarizer(coverage=0.0)
 
 
 def test_extractive_keeps_chosen_sentences_in_their_original_order() -> None:
@@ -98,7 +118,7 @@ def test_extractive_without_details_to_add_is_just_the_sentences() -> None:
         "Melanie's garden tomatoes need water every morning.",
         "Melanie bought a new hose for the garden tomatoes.",
     ]
-    assert ExtractiveSummarizer().summarize(garden) == " ".join(garden)
+    assert ExtractiveSummarizer(coverage=1.0).summarize(garden) == " ".join(garden)
 
 
 def test_extractive_drops_repeated_sentences() -> None:
