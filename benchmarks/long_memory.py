@@ -228,7 +228,16 @@ def setting_b(
     warm = [t for ts in memories for t in ts] + [q for qs in questions for q in qs]
     warm += [t for rs in (raws, newest) for r in rs for t in r] + [w for ws in windows for r in ws for w in r]
     warm += [t for ps in plans for p in ps for t in p.texts]
-    warm += [t for rs in raws for r in rs for t in plan_query(r, policy=defaults, split=chunker.split).texts]
+    # The unparsed strings' plans for every newest window swept (warming only: a miss is embedded anyway).
+    for policy in (defaults, *(STRING_SWEEP_QUICK if quick else STRING_SWEEP_FULL)):
+        window = policy.newest_window
+        tail = None if window is None else TextChunker(chunker.tokenizer, window, 0).split
+        warm += [
+            t
+            for rs in raws
+            for r in rs
+            for t in plan_query(r, policy=policy, split=chunker.split, split_newest=tail).texts
+        ]
     lookup.warm(warm)
     n = range(len(conversations))
 

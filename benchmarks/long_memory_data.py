@@ -20,9 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.chunking import TextChunker
-from agentmem.config import Chunking
-from agentmem.embedders import SentenceTransformerEmbedder
-from agentmem.tokens import HuggingFaceTokenizer, default_tokenizer
+from agentmem.embedders import Embedder, SentenceTransformerEmbedder
+from agentmem.embedding_cache import CachedEmbedding
 from benchmarks.common import CACHE, cached_embeddings
 from benchmarks.locomo_data import Conversation, Question
 
@@ -37,7 +36,6 @@ __all__ = [
 ]
 
 CONTEXT_TURNS = 8
-SPECIAL_TOKENS = 2  # [CLS] and [SEP], inside the model's window
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +89,13 @@ def autogpt_messages(conversation: Conversation, question: Question) -> list[dic
     return messages
 
 
-def store_chunker(embedder: SentenceTransformerEmbedder) -> TextChunker:
-    """The chunker a store resolves by default for this embedder (its tokenizer, window and overlap)."""
-    path = embedder.tokenizer_file()
-    tokenizer = HuggingFaceTokenizer(path) if path is not None else default_tokenizer()
-    return TextChunker(tokenizer, embedder.max_tokens - SPECIAL_TOKENS, Chunking().overlap)
+def store_chunker(embedder: Embedder) -> TextChunker:
+    """The chunker a store resolves by default for this embedder (the store's own resolution, not a copy)."""
+    # Only the chunker is read: it needs no database.
+    chunker = CachedEmbedding(embedder, repository=None).chunker  # type: ignore[arg-type]
+    if chunker is None:
+        raise ValueError(f"{embedder.model_id} states no window: nothing would be chunked")
+    return chunker
 
 
 class LookupEmbedder:
