@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem import ExtractiveSummarizer, MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
+from agentmem import Chunking, ExtractiveSummarizer, MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
 from agentmem.reflection import ReflectionPolicy
 from benchmarks.common import Figure, cached_embeddings, write_results
 from benchmarks.locomo_data import Conversation, load_conversations
@@ -64,6 +64,10 @@ def _recall_at_k(store: MemoryStore, conversation: Conversation, dia_ids: dict[i
     return float(np.mean(scores))
 
 
+def _active_words(store: MemoryStore) -> int:
+    return sum(len(m.record.text.split()) for m in store.export_memories() if m.record.status == "active")
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two conversations (CI smoke)")
@@ -71,6 +75,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--max-group", type=int, default=ReflectionPolicy().max_group)
     parser.add_argument("--max-gap-hours", type=float, default=ReflectionPolicy().max_gap.total_seconds() / 3600)
     parser.add_argument("--max-sentences", type=int, default=None, help="of the extractive summaries")
+    parser.add_argument("--coverage", type=float, default=ExtractiveSummarizer().coverage, help="of the summaries")
+    parser.add_argument("--chunk-window", type=int, default=None, help="tokens per chunk (default: the model's)")
     parser.add_argument("--tag", default="", help="suffix of the results file")
     args = parser.parse_args(argv)
     conversations, _dropped = load_conversations(limit=2 if args.quick else None)
@@ -83,7 +89,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     reflection = ReflectionPolicy(
         similarity=args.similarity, max_group=args.max_group, max_gap=timedelta(hours=args.max_gap_hours)
     )
-    before_active = after_active = 0
+    before_active = after_active = before_words = after_words = 0
+    per_conversation: list[tuple[str, int, int, int, float, float]] = []
     weighted_before = weighted_after = 0.0
     questions_total = 0
     started = time.perf_counter()
@@ -91,9 +98,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         for conversation in conversations:
             db = Path(tmp) / f"{conversation.sample_id}.db"
             policy = MemoryPolicy(reflection=reflection, dedupe=False)
-            summarizer = None if args.max_sentences is None else ExtractiveSummarizer(max_sentences=args.max_sentences)
+            summarizer = ExtractiveSummarizer(max_sentences=args.max_sentences, coverage=args.coverage)
+            chunking = None if args.chunk_window is None else Chunking(window=args.chunk_window, overlap=8)
             with MemoryStore.open(
-                db, embedder=embedder, policy=policy, summarizer=summarizer, clock=lambda c=conversation: c.now
+                db,
+                embedder=embedder,
+                policy=policy,
+                summarizer=summarizer,
+                chunking=chunking,
+                clock=lambda c=conversation: c.now,
             ) as store:
                 records = store.add_many(
                     NewMemory(
@@ -105,15 +118,20 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 )
                 dia_ids = {r.id: t.dia_id for r, t in zip(records, conversation.turns, strict=True)}
                 before = _recall_at_k(store, conversation, dia_ids)
-                before_active += store.stats().active
+                before_n = store.stats().active
+                before_active += before_n
+                before_words += _active_words(store)
                 store.reflect(now=conversation.now)
                 after = _recall_at_k(store, conversation, dia_ids)
-                after_active += store.stats().active
+                after_n = store.stats().active
+                after_active += after_n
+                after_words += _active_words(store)
             n = len(conversation.questions)
             weighted_before += before * n
             weighted_after += after * n
             questions_total += n
             print(f"{conversation.sample_id}: R@{K} {before:.3f} -> {after:.3f}")
+            per_conversation.append((conversation.sample_id, n, before_n, after_n, before, after))
     recall_before, recall_after = weighted_before / questions_total, weighted_after / questions_total
     parameters = {
         "conversations": len(conversations),
@@ -125,6 +143,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             "min_group": reflection.min_group,
             "max_gap_hours": args.max_gap_hours,
         },
+        "summary": {"max_sentences": args.max_sentences, "coverage": args.coverage},
+        "chunk_window": args.chunk_window,
         "summarizer": "ExtractiveSummarizer (offline default)",
         "importance": "HeuristicImportance (offline default)",
         "recall": "store defaults (hybrid, recency 0.02 / 180 d, importance 0.1)",
@@ -134,13 +154,25 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         Figure("active memories before reflection", before_active, "memories", parameters),
         Figure("active memories after reflection", after_active, "memories", parameters),
         Figure("reduction", before_active / max(after_active, 1), "x", parameters),
+        Figure("words in active memories before reflection", before_words, "words", parameters),
+        Figure("words in active memories after reflection", after_words, "words", parameters),
+        Figure("text reduction", before_words / max(after_words, 1), "x", parameters),
         Figure(f"turn-level evidence R@{K} before", recall_before, "recall", parameters),
         Figure(f"turn-level evidence R@{K} after (reflection hits by provenance)", recall_after, "recall", parameters),
         Figure("recall kept", recall_after / recall_before, "ratio", parameters),
     ]
+    for sample_id, n, before_n, after_n, before, after in per_conversation:
+        where = {"conversation": sample_id, "questions": n}
+        figures += [
+            Figure("active memories before reflection", before_n, "memories", where),
+            Figure("active memories after reflection", after_n, "memories", where),
+            Figure(f"turn-level evidence R@{K} before", before, "recall", where),
+            Figure(f"turn-level evidence R@{K} after (reflection hits by provenance)", after, "recall", where),
+        ]
     path = write_results(f"consolidation{args.tag}", figures, parameters=parameters, quick=args.quick)
     print(
         f"active {before_active} -> {after_active} ({before_active / max(after_active, 1):.2f}x fewer); "
+        f"words {before_words} -> {after_words} ({before_words / max(after_words, 1):.2f}x); "
         f"R@{K} {recall_before:.3f} -> {recall_after:.3f} ({recall_after / recall_before:.1%} kept) -> {path}"
     )
     return {"reduction": before_active / max(after_active, 1), "kept": recall_after / recall_before}
