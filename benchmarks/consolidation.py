@@ -26,7 +26,7 @@ from agentmem import MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEm
 from agentmem.reflection import ReflectionPolicy
 from benchmarks.common import Figure, add_output_option, cached_embeddings, write_results
 from benchmarks.locomo_agentmem import LookupEmbedder
-from benchmarks.locomo_data import Conversation, load_conversations
+from benchmarks.locomo_data import QUICK_CONVERSATIONS, Conversation, load_conversations
 
 K = 10
 
@@ -47,13 +47,13 @@ def _recall_at_k(store: MemoryStore, conversation: Conversation, dia_ids: dict[i
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="two conversations (CI smoke)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_CONVERSATIONS} conversation (CI smoke)")
     parser.add_argument("--similarity", type=float, default=ReflectionPolicy().similarity)
     parser.add_argument("--max-group", type=int, default=ReflectionPolicy().max_group)
     parser.add_argument("--max-gap-hours", type=float, default=ReflectionPolicy().max_gap.total_seconds() / 3600)
     add_output_option(parser)
     args = parser.parse_args(argv)
-    conversations, _dropped = load_conversations(limit=2 if args.quick else None)
+    conversations, _dropped = load_conversations(limit=QUICK_CONVERSATIONS if args.quick else None)
     model = SentenceTransformerEmbedder()
     known: dict[str, NDArray[np.float32]] = {}
     for c in conversations:  # per conversation, as benchmarks.locomo caches them: the same cache entries

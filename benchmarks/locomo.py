@@ -35,7 +35,13 @@ from benchmarks.common import (
     write_results,
 )
 from benchmarks.locomo_agentmem import AGENTMEM
-from benchmarks.locomo_data import EXPECTED_QUESTIONS, Conversation, MemoryFormat, load_conversations
+from benchmarks.locomo_data import (
+    EXPECTED_QUESTIONS,
+    QUICK_CONVERSATIONS,
+    Conversation,
+    MemoryFormat,
+    load_conversations,
+)
 from benchmarks.locomo_metrics import METRICS, Evaluation, evaluate
 from benchmarks.locomo_peers import PEERS
 from benchmarks.locomo_report import markdown_report
@@ -52,7 +58,6 @@ from benchmarks.locomo_systems import (
 )
 
 BATCH_SIZE = 64
-QUICK_CONVERSATIONS = 2
 FORMATS: dict[str, MemoryFormat] = {"text": "text", "speaker": "speaker: text"}
 
 
