@@ -53,11 +53,14 @@ class Figure:
 
 
 def machine() -> dict[str, Any]:
+    """Facts about this machine, and how busy it was (load average over 1, 5, 15 min) when a suite finished:
+    the machine is shared, so timings are only comparable within one run."""
     return {
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 

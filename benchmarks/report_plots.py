@@ -109,7 +109,9 @@ def _curve(axes: Axes, locomo: Result, names: Sequence[str], title: str) -> bool
             (k, v) for k in _KS if (v := locomo.value(name, metric="turn recall", k=k, category="all")) is not None
         ]
         if points:
-            axes.plot(*zip(*points, strict=True), marker="o", label=name, color=_LOCOMO_COLORS.get(name))
+            # Drawn dashed with big markers: a peer that ranks by cosine alone (mem0) would hide it.
+            style = {"linestyle": "--", "marker": "s", "markersize": 9} if name == "cosine" else {"marker": "o"}
+            axes.plot(*zip(*points, strict=True), label=name, color=_LOCOMO_COLORS.get(name), **style)
             drawn = True
     axes.set_xticks(_KS)
     axes.set_xlabel("k (memories retrieved)")

@@ -34,10 +34,13 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
-def number(value: float | None, digits: int = 2) -> str:
+COUNTS = ("memories", "namespaces", "texts")  # units whose values are whole numbers
+
+
+def number(value: float | None, digits: int = 2, *, unit: str = "") -> str:
     if value is None:
         return "-"
-    if abs(value) >= 1000:
+    if abs(value) >= 1000 or unit in COUNTS:
         return f"{value:,.0f}"
     return f"{value:.{digits}f}"
 
@@ -68,7 +71,7 @@ def _distinct(figure: Measured, suite: Mapping[str, Any], skip: Sequence[str] = 
 
 
 def figure_rows(figures: Iterable[Measured], suite: Mapping[str, Any], skip: Sequence[str] = ()) -> list[list[str]]:
-    return [[f.name, number(f.value, 3), f.unit, _distinct(f, suite, skip)] for f in figures]
+    return [[f.name, number(f.value, 3, unit=f.unit), f.unit, _distinct(f, suite, skip)] for f in figures]
 
 
 # -- recall speed ---------------------------------------------------------------------------------
@@ -177,12 +180,13 @@ def ingest_section(ingest: Result, markdown: Path, plot: Path | None) -> list[st
 def consolidation_section(results: Sequence[Result], markdown: Path) -> list[str]:
     lines = ["## Consolidation: reflection on LoCoMo", ""]
     names = [f.name for f in results[0].figures]
+    units = {f.name: f.unit for f in results[0].figures}
     rows = []
     for result in results:
         reflection = result.parameters.get("reflection", {})
         setting = ", ".join(f"{k} {v}" for k, v in reflection.items())
         link = f"[`{result.path.name}`]({_link(result.path, markdown)})"
-        rows.append([link, setting, *(number(result.value(n), 3) for n in names)])
+        rows.append([link, setting, *(number(result.value(n), 3, unit=units[n]) for n in names)])
     lines += table(["file", "reflection policy", *names], rows)
     lines += ["", f"Measured {', '.join(r.measured_at for r in results)}.", ""]
     return [*lines, *parameters_block(results[0])]
@@ -190,6 +194,12 @@ def consolidation_section(results: Sequence[Result], markdown: Path) -> list[str
 
 def export_import_section(result: Result, markdown: Path) -> list[str]:
     lines = ["## Export and import throughput", "", source(result, markdown), ""]
+    lines += [
+        "JSONL through `agentmem.transfer`, as the CLI's `export` / `import` do. *Identical lines* compares every "
+        "field of the re-exported namespace with the first export; *identical but for version* leaves out "
+        "`version`, the namespace's change counter, which an import into a fresh namespace restarts.",
+        "",
+    ]
     figures = [f for f in result.figures if f.name not in RUNTIME_FIGURES]
     lines += table(["figure", "value", "unit"], [r[:3] for r in figure_rows(figures, result.parameters)])
     return [*lines, "", *parameters_block(result)]
@@ -207,7 +217,14 @@ def memory_section(result: Result, markdown: Path, plot: Path | None) -> list[st
         for kind in kinds
     ]  # fmt: skip
     lines += table(
-        ["index", "index file B/memory", "replica RSS B/memory", "process RSS MiB", "build s", "load + retrieve s"],
+        [
+            "index",
+            "index file B/memory",
+            "replica RSS B/memory",
+            "process RSS MiB",
+            "build (flat: load) s",
+            "load + retrieve s",
+        ],
         rows,
     )
     sqlite = result.value("sqlite file") or 0.0
@@ -231,17 +248,22 @@ def runtime_section(results: Mapping[str, list[Result]], run: Result | None, ord
     """Each suite's wall time: from the harness's run file, else the suite's own runtime figure."""
     rows, total = [], 0.0
     for suite in order:
-        seconds = run.value(f"{suite} seconds") if run else None
-        origin = "python -m benchmarks.run" if seconds is not None else ""
-        if seconds is None:
-            for result in results.get(suite, [])[:1]:
-                seconds = next((f.value for f in result.figures if f.name in RUNTIME_FIGURES), None)
-                seconds = seconds if seconds is not None else result.parameters.get("seconds")
-                origin = f"the suite's own timing ({result.path.name})" if seconds is not None else ""
+        timing = run.all(f"{suite} seconds") if run else []
+        seconds = timing[0].value if timing else None
+        finished, load, origin = "", "", ""
+        if timing:
+            finished = str(timing[0].parameters.get("finished", ""))
+            load = " / ".join(str(x) for x in timing[0].parameters.get("load_average", []))
+            origin = "python -m benchmarks.run"
+        for result in [] if timing else results.get(suite, [])[:1]:
+            seconds = next((f.value for f in result.figures if f.name in RUNTIME_FIGURES), None)
+            seconds = seconds if seconds is not None else result.parameters.get("seconds")
+            finished, origin = result.measured_at, f"the suite's own timing ({result.path.name})"
+            load = " / ".join(str(x) for x in result.machine.get("load_average", []))
         total += float(seconds or 0.0)
-        rows.append([suite, number(seconds, 0) if seconds is not None else "not run", origin])
-    rows.append(["**all**", f"**{total:,.0f}** (≈ {total / 60:.0f} min)", "sum of the above"])
-    return table(["suite", "seconds", "measured by"], rows)
+        rows.append([suite, number(seconds, 0) if seconds is not None else "not run", finished, load, origin])
+    rows.append(["**all**", f"**{total:,.0f}** (≈ {total / 60:.0f} min)", "", "", "sum of the above"])
+    return table(["suite", "seconds", "finished", "load average 1 / 5 / 15 min", "measured by"], rows)
 
 
 def environment_section(results: Mapping[str, list[Result]]) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         if code:
             failed.append(suite.name)
         when = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        parameters = {"suite": suite.name, "status": status, "finished": when}
+        load = [round(x, 2) for x in os.getloadavg()]
+        parameters = {"suite": suite.name, "status": status, "finished": when, "load_average": load}
         figures.append(Figure(f"{suite.name} seconds", seconds, "s", parameters))
         _say(f"[{number}/{len(chosen)}] {suite.name}: {status} in {seconds:.0f} s")
     order = {s.name: n for n, s in enumerate(SUITES)}
