@@ -1,6 +1,6 @@
 """Consolidation on LoCoMo: how much smaller memory gets by reflection, and what recall it keeps.
 
-    python -m benchmarks.consolidation [--quick] [--similarity S] [--max-group N] [--max-gap-hours H]
+    python -m benchmarks.consolidation [--quick] [--similarity S] [--max-group N] [--max-gap-hours H] [--out DIR]
 
 Each conversation is its own store (a real SQLite file and FAISS index). Every turn is added as an
 observation (``speaker: text``, at its session's time, importance from the store's offline heuristic), with its
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,29 +24,11 @@ from numpy.typing import NDArray
 
 from agentmem import Chunking, ExtractiveSummarizer, MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
 from agentmem.reflection import ReflectionPolicy
-from benchmarks.common import Figure, cached_embeddings, write_results
-from benchmarks.locomo_data import Conversation, load_conversations
+from benchmarks.common import Figure, add_output_option, cached_embeddings, write_results
+from benchmarks.locomo_agentmem import LookupEmbedder
+from benchmarks.locomo_data import QUICK_CONVERSATIONS, Conversation, load_conversations
 
 K = 10
-
-
-class CachedTextEmbedder:
-    """The real model, answering from precomputed vectors for the texts it was given them for."""
-
-    def __init__(self, model: SentenceTransformerEmbedder, known: dict[str, NDArray[np.float32]]) -> None:
-        self._model = model
-        self._known = known
-        self.model_id = model.model_id
-        self.dimensions = model.dimensions
-        # The model's window and tokenizer, so the store chunks long texts as it would with the model.
-        self.max_tokens = model.max_tokens
-        self.tokenizer_file = model.tokenizer_file
-
-    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        missing = [t for t in texts if t not in self._known]
-        if missing:
-            self._known.update(zip(missing, self._model.embed(missing), strict=True))
-        return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, self.dimensions), np.float32)
 
 
 def _recall_at_k(store: MemoryStore, conversation: Conversation, dia_ids: dict[int, str]) -> float:
@@ -70,7 +51,7 @@ def _active_words(store: MemoryStore) -> int:
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="two conversations (CI smoke)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_CONVERSATIONS} conversation (CI smoke)")
     parser.add_argument("--similarity", type=float, default=ReflectionPolicy().similarity)
     parser.add_argument("--max-group", type=int, default=ReflectionPolicy().max_group)
     parser.add_argument("--max-gap-hours", type=float, default=ReflectionPolicy().max_gap.total_seconds() / 3600)
@@ -78,14 +59,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--coverage", type=float, default=ExtractiveSummarizer().coverage, help="of the summaries")
     parser.add_argument("--chunk-window", type=int, default=None, help="tokens per chunk (default: the model's)")
     parser.add_argument("--tag", default="", help="suffix of the results file")
+    add_output_option(parser)
     args = parser.parse_args(argv)
-    conversations, _dropped = load_conversations(limit=2 if args.quick else None)
+    conversations, _dropped = load_conversations(limit=QUICK_CONVERSATIONS if args.quick else None)
     model = SentenceTransformerEmbedder()
-    texts = [t.memory_text("speaker: text") for c in conversations for t in c.turns]
-    questions = [q.text for c in conversations for q in c.questions]
-    known = dict(zip(texts, cached_embeddings(texts, embedder=model), strict=True))
-    known.update(zip(questions, cached_embeddings(questions, embedder=model), strict=True))
-    embedder = CachedTextEmbedder(model, known)
+    known: dict[str, NDArray[np.float32]] = {}
+    for c in conversations:  # per conversation, as benchmarks.locomo caches them: the same cache entries
+        for texts in ([t.memory_text("speaker: text") for t in c.turns], [q.text for q in c.questions]):
+            known.update(zip(texts, cached_embeddings(texts, embedder=model), strict=True))
+    embedder = LookupEmbedder(model, known)
     reflection = ReflectionPolicy(
         similarity=args.similarity, max_group=args.max_group, max_gap=timedelta(hours=args.max_gap_hours)
     )
@@ -169,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             Figure(f"turn-level evidence R@{K} before", before, "recall", where),
             Figure(f"turn-level evidence R@{K} after (reflection hits by provenance)", after, "recall", where),
         ]
-    path = write_results(f"consolidation{args.tag}", figures, parameters=parameters, quick=args.quick)
+    path = write_results(f"consolidation{args.tag}", figures, parameters=parameters, quick=args.quick, out=args.out)
     print(
         f"active {before_active} -> {after_active} ({before_active / max(after_active, 1):.2f}x fewer); "
         f"words {before_words} -> {after_words} ({before_words / max(after_words, 1):.2f}x); "
