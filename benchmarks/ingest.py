@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--rounds", type=int, default=3)
     add_output_option(parser)
     args = parser.parse_args(argv)
-    count, rounds = (200, 1) if args.quick else (args.texts, args.rounds)
+    count, rounds = (100, 1) if args.quick else (args.texts, args.rounds)
     started = time.perf_counter()
 
     texts = [t["text"] for t in locomo_turns()][:count]

@@ -39,12 +39,18 @@ from benchmarks.locomo_metrics import Covered
 from benchmarks.locomo_peers import vector_lookup
 from benchmarks.locomo_systems import DEPTH, Family, MemorySet, QuerySet, Ranker, System
 
-__all__ = ["AGENTMEM", "LookupEmbedder", "agentmem_family"]
+__all__ = ["AGENTMEM", "COSINE_ONLY", "DEFAULTS", "LADDER", "LookupEmbedder", "agentmem_family"]
 
 BATCH_SIZE = 64
 UNLIMITED_TOKENS = 1_000_000  # recall's block may hold all DEPTH memories: the metrics need 20
 _NO_RECENCY = Scoring(relevance=1.0, recency=0.0, importance=0.0, half_life=DEFAULT_SCORING.half_life)
 _RECENCY = Scoring(relevance=1.0, recency=DEFAULT_SCORING.recency, importance=0.0, half_life=DEFAULT_SCORING.half_life)
+
+COSINE_ONLY = "agentmem cosine only"
+DEFAULTS = "agentmem defaults"
+CONSOLIDATED = "agentmem defaults after consolidation"
+LADDER = (COSINE_ONLY, "agentmem + BM25 hybrid", "agentmem + recency", "agentmem + importance", DEFAULTS, CONSOLIDATED)
+"""The labels of the systems :func:`agentmem_family` makes, in order."""
 
 Ask = Callable[[MemoryStore, str, datetime], Sequence[ScoredMemory]]
 """One question put to a filled store at the question time: the memories it returns, best first."""
@@ -128,12 +134,8 @@ def agentmem_family(quick: bool) -> list[System]:
     """The ablation ladder, then the defaults, then the defaults after consolidation (same in quick runs)."""
     defaults = RecallConfig()
     lexical = {"lexical_weight": defaults.lexical_weight, "lexical_candidates": defaults.lexical_candidates}
-    ladder: list[tuple[str, Scoring, bool]] = [
-        ("agentmem cosine only", _NO_RECENCY, False),
-        ("agentmem + BM25 hybrid", _NO_RECENCY, True),
-        ("agentmem + recency", _RECENCY, True),
-        ("agentmem + importance", defaults.scoring, True),
-    ]
+    scorings = (_NO_RECENCY, _NO_RECENCY, _RECENCY, defaults.scoring)
+    ladder = zip(LADDER[:4], scorings, (False, True, True, True), strict=True)
     systems = []
     for label, scoring, hybrid in ladder:
         parameters = {"call": "retrieve(touch=False)", "hybrid": hybrid, **(lexical if hybrid else {})}
@@ -144,11 +146,11 @@ def agentmem_family(quick: bool) -> list[System]:
         "scoring": repr(defaults.scoring),
         "token_budget": UNLIMITED_TOKENS,
     }
-    systems.append(System("agentmem", "agentmem defaults", recall_parameters, _store_ranker(_recall)))
+    systems.append(System("agentmem", DEFAULTS, recall_parameters, _store_ranker(_recall)))
     systems.append(
         System(
             "agentmem",
-            "agentmem defaults after consolidation",
+            CONSOLIDATED,
             {**recall_parameters, "reflect": "reflect() with the default ReflectionPolicy, provenance-counted"},
             _store_ranker(_recall, reflect=True),
         )

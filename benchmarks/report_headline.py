@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from benchmarks.locomo_agentmem import COSINE_ONLY, DEFAULTS
 from benchmarks.locomo_peers import LANGCHAIN_DECAY_RATES
 from benchmarks.recall_speed import EXACT, FLOOR, LANGCHAIN
 from benchmarks.report_data import Result
@@ -49,7 +50,7 @@ def headline(results: Mapping[str, list[Result]]) -> list[Target]:
     rows.append(_ingest(_canonical(results, "ingest")))
     locomo = _canonical(results, "locomo")
     rows.append(_locomo(locomo, LANGCHAIN_DEFAULT, "LangChain's TimeWeightedVectorStoreRetriever (default decay)"))
-    rows.append(_locomo(locomo, "agentmem cosine only", "agentmem cosine only"))
+    rows.append(_locomo(locomo, COSINE_ONLY, COSINE_ONLY))
     return rows
 
 
@@ -122,11 +123,11 @@ def _ingest(ingest: Result | None) -> Target:
 def _locomo(locomo: Result | None, other: str, described: str) -> Target:
     target = f"LoCoMo turn-level evidence R@10: agentmem defaults above {described}"
     match = {"metric": "turn recall", "k": 10, "category": "all"}
-    ours = locomo.value("agentmem defaults", **match) if locomo else None
+    ours = locomo.value(DEFAULTS, **match) if locomo else None
     theirs = locomo.value(other, **match) if locomo else None
     if locomo is None or ours is None or theirs is None:
-        return _missing(target, f"no 'agentmem defaults' or '{other}' R@10 in locomo.json")
-    measured = f"agentmem defaults {ours:.3f} vs {other} {theirs:.3f}"
+        return _missing(target, f"no '{DEFAULTS}' or '{other}' R@10 in locomo.json")
+    measured = f"{DEFAULTS} {ours:.3f} vs {other} {theirs:.3f}"
     return Target(target, measured, ours / theirs if theirs else None, ours > theirs, locomo.path.name)
 
 

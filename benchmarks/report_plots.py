@@ -13,6 +13,7 @@ matplotlib.use("Agg")  # files only, never a display
 import matplotlib.pyplot as plt  # after choosing the backend
 from matplotlib.axes import Axes
 
+from benchmarks.locomo_agentmem import DEFAULTS, LADDER
 from benchmarks.recall_speed import EXACT, FLOOR, LANGCHAIN
 from benchmarks.report_data import Result
 from benchmarks.report_headline import recall_speed_paths
@@ -20,16 +21,9 @@ from benchmarks.report_headline import recall_speed_paths
 __all__ = ["LOCOMO_COMPARED", "LOCOMO_LADDER", "ingest_bars", "latency_vs_size", "locomo_curves", "memory_bytes"]
 
 DPI = 110
-LOCOMO_LADDER = (
-    "agentmem cosine only",
-    "agentmem + BM25 hybrid",
-    "agentmem + recency",
-    "agentmem + importance",
-    "agentmem defaults",
-    "agentmem defaults after consolidation",
-)
+LOCOMO_LADDER = LADDER
 LOCOMO_COMPARED = (
-    "agentmem defaults",
+    DEFAULTS,
     "cosine",
     "BM25",
     "mem0 infer=False",

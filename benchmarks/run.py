@@ -3,22 +3,25 @@
     python -m benchmarks.run [suite ...] [--quick] [--out DIR]
 
 Each suite runs in its own process (one suite's memory, threads or a crash never reach the next), in the
-order below, cheapest first; each can also be run alone as ``python -m benchmarks.<suite>``. With no suite
-named, all run. Results go to ``benchmarks/results/`` (``--quick``: ``benchmarks/results/quick/``, which is
-not committed), or to ``--out``; then :mod:`benchmarks.report` writes the report from that folder (the
-committed ``benchmarks/RESULTS.md`` for a full run into the default folder). ``run[-quick].json`` in that
-folder records each suite's wall time and status (suites not run this time keep their earlier entry). Exits
-non-zero if any suite failed.
+order below, cheapest first; with ``--quick`` they run in this process instead, sharing one import of torch
+(``--no-in-process`` isolates them anyway). Each can also be run alone as ``python -m benchmarks.<suite>``.
+With no suite named, all run. Results go to ``benchmarks/results/`` (``--quick``:
+``benchmarks/results/quick/``, which is not committed), or to ``--out``; then :mod:`benchmarks.report`
+writes the report from that folder (the committed ``benchmarks/RESULTS.md`` for a full run into the default
+folder). ``run[-quick].json`` in that folder records each suite's wall time, status and the machine's load
+(suites not run this time keep their earlier entry). Exits non-zero if any suite failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +55,7 @@ SUITES = (
     Suite(
         "recall_speed",
         "recall latency vs namespace size against FAISS and LangChain; pool; cold open",
-        quick=("--pool", "4x2000", "--pool-recalls", "60"),
+        quick=("--queries", "30", "--pool", "4x2000", "--pool-recalls", "60"),
     ),
 )
 BY_NAME = {s.name: s for s in SUITES}
@@ -63,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("suites", nargs="*", metavar="suite", help=f"any of: {', '.join(BY_NAME)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="every suite's CI smoke size")
     parser.add_argument("--no-report", action="store_true", help="only run the suites")
+    parser.add_argument(
+        "--in-process",
+        action=argparse.BooleanOptionalAction,
+        help="run the suites in this process (default: with --quick, where they share one import of torch)",
+    )
     add_output_option(parser)
     args = parser.parse_args(argv)
     unknown = [s for s in args.suites if s not in BY_NAME]
@@ -71,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [s for s in SUITES if not args.suites or s.name in args.suites]
     folder = results_folder(args.out, quick=args.quick)
     flags = [*(["--quick"] if args.quick else []), "--out", str(folder)]
+    in_process = args.quick if args.in_process is None else args.in_process
 
     started = time.perf_counter()
     figures = _earlier(
@@ -81,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"[{number}/{len(chosen)}] {suite.name}: {suite.measures}")
         began = time.perf_counter()
         extra = suite.quick if args.quick else ()
-        code = subprocess.run([sys.executable, "-m", f"benchmarks.{suite.name}", *flags, *extra], cwd=ROOT).returncode
+        code = _run(suite, [*flags, *extra], in_process=in_process)
         seconds = time.perf_counter() - began
         status = "ok" if code == 0 else f"failed (exit code {code})"
         if code:
@@ -101,6 +110,21 @@ def main(argv: list[str] | None = None) -> int:
         report.main(["--results", str(folder), *(["--quick"] if args.quick else [])])
     _say(f"done in {time.perf_counter() - started:.0f} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+def _run(suite: Suite, argv: list[str], *, in_process: bool) -> int:
+    """Run one suite; returns its exit code."""
+    if not in_process:
+        return subprocess.run([sys.executable, "-m", f"benchmarks.{suite.name}", *argv], cwd=ROOT).returncode
+    try:
+        importlib.import_module(f"benchmarks.{suite.name}").main(argv)
+    except SystemExit as exc:  # argparse, or a suite that exits
+        return exc.code if isinstance(exc.code, int) else 1
+    # A failed suite is recorded and the others still run, whatever it raised.
+    except Exception:  # noqa: BLE001
+        traceback.print_exc()
+        return 1
+    return 0
 
 
 def _earlier(path: Path, *, keep: set[str]) -> list[Figure]:
