@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import statistics
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
+QUICK_RESULTS = RESULTS / "quick"  # gitignored: smoke runs never overwrite the committed results
 LOCOMO = ROOT.parent / "shared" / "data" / "locomo10.json"
 CACHE = ROOT / "benchmarks" / ".cache"  # gitignored: embeddings of benchmark texts, rebuilt when missing
 PACKAGES = (
@@ -33,6 +36,9 @@ PACKAGES = (
     "sentence-transformers",
     "sqlalchemy",
     "langchain-classic",
+    "langchain-community",
+    "langchain-core",
+    "mem0ai",
 )
 
 
@@ -47,11 +53,14 @@ class Figure:
 
 
 def machine() -> dict[str, Any]:
+    """Facts about this machine, and how busy it was (load average over 1, 5, 15 min) when a suite finished:
+    the machine is shared, so timings are only comparable within one run."""
     return {
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -65,10 +74,33 @@ def versions() -> dict[str, str]:
     return found
 
 
-def write_results(suite: str, figures: Sequence[Figure], *, parameters: dict[str, Any], quick: bool) -> Path:
-    """Write ``benchmarks/results/<suite>[-quick].json`` and return its path."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{suite}{'-quick' if quick else ''}.json"
+def add_output_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--out DIR`` option every suite takes (see :func:`results_folder`)."""
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="folder for the results (default: benchmarks/results; with --quick: benchmarks/results/quick)",
+    )
+
+
+def results_folder(out: Path | None, *, quick: bool) -> Path:
+    """Where a suite writes: ``out`` if given, else the committed results, or their gitignored ``quick/``
+    folder for a smoke run."""
+    if out is not None:
+        return out
+    return QUICK_RESULTS if quick else RESULTS
+
+
+def write_results(
+    suite: str, figures: Sequence[Figure], *, parameters: dict[str, Any], quick: bool, out: Path | None = None
+) -> Path:
+    """Write ``<folder>/<suite>[-quick].json`` (folder: :func:`results_folder`) and return its path.
+
+    A float that is not finite is written as ``null`` (JSON has no NaN): a figure that could not be measured.
+    """
+    folder = results_folder(out, quick=quick)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{suite}{'-quick' if quick else ''}.json"
     payload = {
         "suite": suite,
         "quick": quick,
@@ -78,8 +110,19 @@ def write_results(suite: str, figures: Sequence[Figure], *, parameters: dict[str
         "versions": versions(),
         "machine": machine(),
     }
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+    path.write_text(json.dumps(_json_safe(payload), indent=2, allow_nan=False, default=str) + "\n")
     return path
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def timed(fn: Callable[[], Any]) -> float:

@@ -1,6 +1,6 @@
 """Consolidation on LoCoMo: how much smaller memory gets by reflection, and what recall it keeps.
 
-    python -m benchmarks.consolidation [--quick] [--similarity S] [--max-group N] [--max-gap-hours H]
+    python -m benchmarks.consolidation [--quick] [--similarity S] [--max-group N] [--max-gap-hours H] [--out DIR]
 
 Each conversation is its own store (a real SQLite file and FAISS index). Every turn is added as an
 observation (``speaker: text``, at its session's time, importance from the store's offline heuristic), with its
@@ -16,38 +16,19 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem import ExtractiveSummarizer, MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
+from agentmem import Chunking, ExtractiveSummarizer, MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
 from agentmem.reflection import ReflectionPolicy
-from benchmarks.common import Figure, cached_embeddings, write_results
-from benchmarks.locomo_data import Conversation, load_conversations
+from benchmarks.common import Figure, add_output_option, cached_embeddings, write_results
+from benchmarks.locomo_agentmem import LookupEmbedder
+from benchmarks.locomo_data import QUICK_CONVERSATIONS, Conversation, load_conversations
 
 K = 10
-
-
-class CachedTextEmbedder:
-    """The real model, answering from precomputed vectors for the texts it was given them for."""
-
-    def __init__(self, model: SentenceTransformerEmbedder, known: dict[str, NDArray[np.float32]]) -> None:
-        self._model = model
-        self._known = known
-        self.model_id = model.model_id
-        self.dimensions = model.dimensions
-        # The model's window and tokenizer, so the store chunks long texts as it would with the model.
-        self.max_tokens = model.max_tokens
-        self.tokenizer_file = model.tokenizer_file
-
-    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        missing = [t for t in texts if t not in self._known]
-        if missing:
-            self._known.update(zip(missing, self._model.embed(missing), strict=True))
-        return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, self.dimensions), np.float32)
 
 
 def _recall_at_k(store: MemoryStore, conversation: Conversation, dia_ids: dict[int, str]) -> float:
@@ -64,26 +45,34 @@ def _recall_at_k(store: MemoryStore, conversation: Conversation, dia_ids: dict[i
     return float(np.mean(scores))
 
 
+def _active_words(store: MemoryStore) -> int:
+    return sum(len(m.record.text.split()) for m in store.export_memories() if m.record.status == "active")
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="two conversations (CI smoke)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_CONVERSATIONS} conversation (CI smoke)")
     parser.add_argument("--similarity", type=float, default=ReflectionPolicy().similarity)
     parser.add_argument("--max-group", type=int, default=ReflectionPolicy().max_group)
     parser.add_argument("--max-gap-hours", type=float, default=ReflectionPolicy().max_gap.total_seconds() / 3600)
     parser.add_argument("--max-sentences", type=int, default=None, help="of the extractive summaries")
+    parser.add_argument("--coverage", type=float, default=ExtractiveSummarizer().coverage, help="of the summaries")
+    parser.add_argument("--chunk-window", type=int, default=None, help="tokens per chunk (default: the model's)")
     parser.add_argument("--tag", default="", help="suffix of the results file")
+    add_output_option(parser)
     args = parser.parse_args(argv)
-    conversations, _dropped = load_conversations(limit=2 if args.quick else None)
+    conversations, _dropped = load_conversations(limit=QUICK_CONVERSATIONS if args.quick else None)
     model = SentenceTransformerEmbedder()
-    texts = [t.memory_text("speaker: text") for c in conversations for t in c.turns]
-    questions = [q.text for c in conversations for q in c.questions]
-    known = dict(zip(texts, cached_embeddings(texts, embedder=model), strict=True))
-    known.update(zip(questions, cached_embeddings(questions, embedder=model), strict=True))
-    embedder = CachedTextEmbedder(model, known)
+    known: dict[str, NDArray[np.float32]] = {}
+    for c in conversations:  # per conversation, as benchmarks.locomo caches them: the same cache entries
+        for texts in ([t.memory_text("speaker: text") for t in c.turns], [q.text for q in c.questions]):
+            known.update(zip(texts, cached_embeddings(texts, embedder=model), strict=True))
+    embedder = LookupEmbedder(model, known)
     reflection = ReflectionPolicy(
         similarity=args.similarity, max_group=args.max_group, max_gap=timedelta(hours=args.max_gap_hours)
     )
-    before_active = after_active = 0
+    before_active = after_active = before_words = after_words = 0
+    per_conversation: list[tuple[str, int, int, int, float, float]] = []
     weighted_before = weighted_after = 0.0
     questions_total = 0
     started = time.perf_counter()
@@ -91,9 +80,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         for conversation in conversations:
             db = Path(tmp) / f"{conversation.sample_id}.db"
             policy = MemoryPolicy(reflection=reflection, dedupe=False)
-            summarizer = None if args.max_sentences is None else ExtractiveSummarizer(max_sentences=args.max_sentences)
+            summarizer = ExtractiveSummarizer(max_sentences=args.max_sentences, coverage=args.coverage)
+            chunking = None if args.chunk_window is None else Chunking(window=args.chunk_window, overlap=8)
             with MemoryStore.open(
-                db, embedder=embedder, policy=policy, summarizer=summarizer, clock=lambda c=conversation: c.now
+                db,
+                embedder=embedder,
+                policy=policy,
+                summarizer=summarizer,
+                chunking=chunking,
+                clock=lambda c=conversation: c.now,
             ) as store:
                 records = store.add_many(
                     NewMemory(
@@ -105,15 +100,20 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 )
                 dia_ids = {r.id: t.dia_id for r, t in zip(records, conversation.turns, strict=True)}
                 before = _recall_at_k(store, conversation, dia_ids)
-                before_active += store.stats().active
+                before_n = store.stats().active
+                before_active += before_n
+                before_words += _active_words(store)
                 store.reflect(now=conversation.now)
                 after = _recall_at_k(store, conversation, dia_ids)
-                after_active += store.stats().active
+                after_n = store.stats().active
+                after_active += after_n
+                after_words += _active_words(store)
             n = len(conversation.questions)
             weighted_before += before * n
             weighted_after += after * n
             questions_total += n
             print(f"{conversation.sample_id}: R@{K} {before:.3f} -> {after:.3f}")
+            per_conversation.append((conversation.sample_id, n, before_n, after_n, before, after))
     recall_before, recall_after = weighted_before / questions_total, weighted_after / questions_total
     parameters = {
         "conversations": len(conversations),
@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             "min_group": reflection.min_group,
             "max_gap_hours": args.max_gap_hours,
         },
+        "summary": {"max_sentences": args.max_sentences, "coverage": args.coverage},
+        "chunk_window": args.chunk_window,
         "summarizer": "ExtractiveSummarizer (offline default)",
         "importance": "HeuristicImportance (offline default)",
         "recall": "store defaults (hybrid, recency 0.02 / 180 d, importance 0.1)",
@@ -134,13 +136,25 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         Figure("active memories before reflection", before_active, "memories", parameters),
         Figure("active memories after reflection", after_active, "memories", parameters),
         Figure("reduction", before_active / max(after_active, 1), "x", parameters),
+        Figure("words in active memories before reflection", before_words, "words", parameters),
+        Figure("words in active memories after reflection", after_words, "words", parameters),
+        Figure("text reduction", before_words / max(after_words, 1), "x", parameters),
         Figure(f"turn-level evidence R@{K} before", recall_before, "recall", parameters),
         Figure(f"turn-level evidence R@{K} after (reflection hits by provenance)", recall_after, "recall", parameters),
         Figure("recall kept", recall_after / recall_before, "ratio", parameters),
     ]
-    path = write_results(f"consolidation{args.tag}", figures, parameters=parameters, quick=args.quick)
+    for sample_id, n, before_n, after_n, before, after in per_conversation:
+        where = {"conversation": sample_id, "questions": n}
+        figures += [
+            Figure("active memories before reflection", before_n, "memories", where),
+            Figure("active memories after reflection", after_n, "memories", where),
+            Figure(f"turn-level evidence R@{K} before", before, "recall", where),
+            Figure(f"turn-level evidence R@{K} after (reflection hits by provenance)", after, "recall", where),
+        ]
+    path = write_results(f"consolidation{args.tag}", figures, parameters=parameters, quick=args.quick, out=args.out)
     print(
         f"active {before_active} -> {after_active} ({before_active / max(after_active, 1):.2f}x fewer); "
+        f"words {before_words} -> {after_words} ({before_words / max(after_words, 1):.2f}x); "
         f"R@{K} {recall_before:.3f} -> {recall_after:.3f} ({recall_after / recall_before:.1%} kept) -> {path}"
     )
     return {"reduction": before_active / max(after_active, 1), "kept": recall_after / recall_before}

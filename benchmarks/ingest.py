@@ -1,6 +1,6 @@
 """Ingest throughput: MemoryStore.add_many against the raw SentenceTransformer.encode limit, same run.
 
-    python -m benchmarks.ingest [--quick] [--texts N]
+    python -m benchmarks.ingest [--quick] [--texts N] [--out DIR]
 
 Texts are real short utterances (LoCoMo turns). Both sides use the same model weights, batch size and
 torch threads; agentmem's side also hashes, consults the embedding cache, writes SQL and updates the index.
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from pathlib import Path
 
 from agentmem import MemoryStore, SentenceTransformerEmbedder
-from benchmarks.common import Figure, locomo_turns, median, timed, write_results
+from benchmarks.common import Figure, add_output_option, locomo_turns, median, timed, write_results
 
 BATCH_SIZE = 64
 
@@ -25,8 +26,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--quick", action="store_true", help="fewer texts and rounds (CI smoke)")
     parser.add_argument("--texts", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    add_output_option(parser)
     args = parser.parse_args(argv)
-    count, rounds = (200, 1) if args.quick else (args.texts, args.rounds)
+    count, rounds = (100, 1) if args.quick else (args.texts, args.rounds)
+    started = time.perf_counter()
 
     texts = [t["text"] for t in locomo_turns()][:count]
     embedder = SentenceTransformerEmbedder(batch_size=BATCH_SIZE)
@@ -53,9 +56,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             Figure("raw SentenceTransformer.encode", raw_rate, "texts/s", parameters),
             Figure("agentmem add_many (SQLite, faiss)", our_rate, "texts/s", parameters),
             Figure("agentmem / raw encode throughput", ratio, "ratio", parameters),
+            Figure("benchmark runtime", time.perf_counter() - started, "s", {"quick": args.quick}),
         ],
         parameters=parameters,
         quick=args.quick,
+        out=args.out,
     )
     print(f"raw encode {raw_rate:.0f} texts/s, add_many {our_rate:.0f} texts/s, ratio {ratio:.3f} -> {path}")
     return {"raw": raw_rate, "agentmem": our_rate, "ratio": ratio}

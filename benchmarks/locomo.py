@@ -1,9 +1,11 @@
 """Retrieval quality on LoCoMo: agentmem's scoring against cosine, BM25, their fusions and peers, same run.
 
-    python -m benchmarks.locomo [--quick] [--systems cosine,bm25,...] [--format auto|text|speaker]
+    python -m benchmarks.locomo [--quick] [--systems cosine,bm25,...] [--format auto|text|speaker] [--out DIR]
 
 Every turn of a conversation is one memory (each conversation its own namespace), embedded once with the
-bundled all-MiniLM-L6-v2 and cached under ``benchmarks/.cache/``; every system ranks the same vectors. Each
+bundled all-MiniLM-L6-v2 and cached under ``benchmarks/.cache/``; every system ranks the same vectors:
+the baselines and agentmem's scoring sweep in numpy, agentmem itself through a real store with its defaults
+and each ablation (:mod:`benchmarks.locomo_agentmem`), and the peers (:mod:`benchmarks.locomo_peers`). Each
 turn is created at its session's time plus its position in seconds; the questions (categories 1-4 with
 evidence) are asked in order just after the last session. Figures: turn-level evidence recall @1/5/10/20,
 MRR@10 and session-level recall @5/10, overall and per category id. This run decides agentmem's default
@@ -23,8 +25,23 @@ from typing import Any
 import numpy as np
 
 from agentmem import SentenceTransformerEmbedder
-from benchmarks.common import CACHE, LOCOMO, RESULTS, Figure, cached_embeddings, write_results
-from benchmarks.locomo_data import EXPECTED_QUESTIONS, Conversation, MemoryFormat, load_conversations
+from benchmarks.common import (
+    CACHE,
+    LOCOMO,
+    Figure,
+    add_output_option,
+    cached_embeddings,
+    results_folder,
+    write_results,
+)
+from benchmarks.locomo_agentmem import AGENTMEM
+from benchmarks.locomo_data import (
+    EXPECTED_QUESTIONS,
+    QUICK_CONVERSATIONS,
+    Conversation,
+    MemoryFormat,
+    load_conversations,
+)
 from benchmarks.locomo_metrics import METRICS, Evaluation, evaluate
 from benchmarks.locomo_peers import PEERS
 from benchmarks.locomo_report import markdown_report
@@ -41,7 +58,6 @@ from benchmarks.locomo_systems import (
 )
 
 BATCH_SIZE = 64
-QUICK_CONVERSATIONS = 2
 FORMATS: dict[str, MemoryFormat] = {"text": "text", "speaker": "speaker: text"}
 
 
@@ -58,7 +74,7 @@ class Outcome:
 def families(hybrid_a: float) -> dict[str, Family]:
     """Every runnable family by name; the scoring sweep also runs on hybrid relevance at ``hybrid_a``."""
     lexical = (0.0, hybrid_a) if hybrid_a > 0 else (0.0,)
-    return {**BASELINES, "scoring": partial(scoring_family, lexical_weights=lexical), **PEERS}
+    return {**BASELINES, "scoring": partial(scoring_family, lexical_weights=lexical), **AGENTMEM, **PEERS}
 
 
 def embed(
@@ -126,6 +142,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--hybrid-a", type=float, default=0.3, help="lexical weight of the hybrid scoring sweep")
     parser.add_argument("--data", type=Path, default=LOCOMO)
     parser.add_argument("--cache", type=Path, default=CACHE, help="folder of cached embeddings")
+    add_output_option(parser)
     args = parser.parse_args(argv)
     registry = families(args.hybrid_a)
     chosen_families = [name.strip() for name in args.systems.split(",") if name.strip()] or list(registry)
@@ -197,8 +214,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     }
     report = markdown_report(outcomes, format_outcomes, chosen=memory_format, parameters=parameters)
     print(report)
-    path = write_results("locomo", figures, parameters=parameters, quick=args.quick)
-    markdown = RESULTS / f"locomo{'-quick' if args.quick else ''}.md"
+    path = write_results("locomo", figures, parameters=parameters, quick=args.quick, out=args.out)
+    markdown = results_folder(args.out, quick=args.quick) / f"locomo{'-quick' if args.quick else ''}.md"
     markdown.write_text(report + "\n")
     print(f"{total_seconds:.0f} s in all (embedding {embed_seconds:.1f} s) -> {path}, {markdown}")
     best = {o.system.label: o.evaluation.mean("turn recall", 10) for o in outcomes if o.evaluation is not None}

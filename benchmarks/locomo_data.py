@@ -20,6 +20,7 @@ from benchmarks.common import LOCOMO, locomo_turns
 __all__ = [
     "CATEGORIES",
     "EXPECTED_QUESTIONS",
+    "QUICK_CONVERSATIONS",
     "Conversation",
     "MemoryFormat",
     "Question",
@@ -30,6 +31,7 @@ __all__ = [
 
 CATEGORIES = (1, 2, 3, 4)  # multi-hop, temporal, open-domain, single-hop: always reported by id
 EXPECTED_QUESTIONS = 1536  # categories 1-4 with evidence, the data README's reference count
+QUICK_CONVERSATIONS = 1  # what the --quick smoke runs of the LoCoMo suites read
 
 MemoryFormat = Literal["text", "speaker: text"]
 

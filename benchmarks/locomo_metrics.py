@@ -4,6 +4,10 @@ Turn level: for each question, the fraction of its evidence turns among the top-
 questions. Session level: the same over the sessions of its evidence turns (a session counts as retrieved
 when any of its turns is in the top k). MRR: the reciprocal rank of the first evidence turn within the top
 10 (0 when none is), cut at 10 so that peers returning 10 memories are comparable.
+
+A ranking is either an ``(n_questions, depth)`` array of turn positions (one memory per turn), or a
+:class:`Covered` ranking, in which each returned memory stands for a set of turns: a store that folds exact
+repeats into one memory, or a reflection that replaced its sources (counted by provenance).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from numpy.typing import NDArray
 
 from benchmarks.locomo_data import CATEGORIES, Conversation
 
-__all__ = ["METRICS", "MRR_K", "Evaluation", "evaluate"]
+__all__ = ["METRICS", "MRR_K", "Covered", "Evaluation", "Ranking", "evaluate"]
 
 MRR_K = 10
 METRICS: tuple[tuple[str, int], ...] = (
@@ -28,6 +32,22 @@ METRICS: tuple[tuple[str, int], ...] = (
     ("session recall", 5),
     ("session recall", 10),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Covered:
+    """One conversation's rankings where a returned memory may cover several turns.
+
+    Attributes:
+        rows: per question, per returned memory (best first), the positions of the turns it covers.
+        depth: how many memories the system returns per question.
+    """
+
+    rows: tuple[tuple[tuple[int, ...], ...], ...]
+    depth: int
+
+
+Ranking = NDArray[np.int64] | Covered
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +75,21 @@ class Evaluation:
         return [None, *(c for c in CATEGORIES if (self.categories == c).any())]
 
 
-def evaluate(conversations: Sequence[Conversation], rankings: Sequence[NDArray[np.int64]]) -> Evaluation:
-    """Score one system's rankings (one ``(n_questions, depth)`` array per conversation, -1 padded)."""
-    depth = min(r.shape[1] for r in rankings)
+def evaluate(conversations: Sequence[Conversation], rankings: Sequence[Ranking]) -> Evaluation:
+    """Score one system's rankings, one per conversation: a ``(n_questions, depth)`` array, -1 padded, or
+    :class:`Covered`."""
+    depth = min(r.depth if isinstance(r, Covered) else r.shape[1] for r in rankings)
     measured = [(metric, k) for metric, k in METRICS if k <= depth]
     values: dict[tuple[str, int], list[float]] = {key: [] for key in measured}
     categories: list[int] = []
     for conversation, ranked in zip(conversations, rankings, strict=True):
         sessions = np.asarray([t.session for t in conversation.turns], dtype=np.int64)
-        for question, row in zip(conversation.questions, ranked, strict=True):
+        rows = ranked.rows if isinstance(ranked, Covered) else [[(int(p),) for p in row if p >= 0] for row in ranked]
+        for question, row in zip(conversation.questions, rows, strict=True):
             categories.append(question.category)
-            found = row[row >= 0]
-            evidence = np.asarray(question.evidence, dtype=np.int64)
+            evidence = set(question.evidence)
             for metric, k in measured:
-                values[(metric, k)].append(_metric(metric, k, found, evidence, question.evidence_sessions, sessions))
+                values[(metric, k)].append(_metric(metric, row[:k], evidence, question.evidence_sessions, sessions))
     return Evaluation(
         categories=np.asarray(categories, dtype=np.int64),
         values={key: np.asarray(v, dtype=np.float64) for key, v in values.items()},
@@ -77,16 +98,17 @@ def evaluate(conversations: Sequence[Conversation], rankings: Sequence[NDArray[n
 
 def _metric(
     metric: str,
-    k: int,
-    found: NDArray[np.int64],
-    evidence: NDArray[np.int64],
+    top: Sequence[tuple[int, ...]],
+    evidence: set[int],
     evidence_sessions: tuple[int, ...],
     sessions: NDArray[np.int64],
 ) -> float:
-    top = found[:k]
+    """One metric of one question over ``top``, the turns each of the first k memories covers."""
+    if metric == "MRR":
+        hits = [rank for rank, turns in enumerate(top, start=1) if evidence.intersection(turns)]
+        return 1.0 / hits[0] if hits else 0.0
+    covered = {p for turns in top for p in turns}
     if metric == "turn recall":
-        return float(np.isin(evidence, top).mean())
-    if metric == "session recall":
-        return float(np.isin(np.asarray(evidence_sessions), sessions[top]).mean())
-    hits = np.flatnonzero(np.isin(top, evidence))
-    return 1.0 / (hits[0] + 1) if hits.size else 0.0
+        return len(evidence & covered) / len(evidence)
+    retrieved_sessions = {int(sessions[p]) for p in covered}
+    return sum(s in retrieved_sessions for s in evidence_sessions) / len(evidence_sessions)

@@ -1,16 +1,14 @@
 """The retrievers compared on LoCoMo, all on the same vectors, and the registry that names them.
 
 A *system* ranks one conversation's memories for each of its questions: ``rank(memories, queries)`` returns
-an ``(n_questions, depth)`` array of memory positions, best first, ``-1`` where it found fewer. Questions
+an ``(n_questions, depth)`` array of memory positions, best first, ``-1`` where it found fewer (or a
+:class:`~benchmarks.locomo_metrics.Covered` ranking when one returned memory stands for several turns). Questions
 come in the order they are asked, so a system with state (LangChain's last-access times) sees them as an
 agent would. A *family* turns the sweep size into its systems, e.g. one per fusion weight.
 
 To add a system, write a family and add it to a registry dict, as :mod:`benchmarks.locomo_peers` does, and
-name the dict in ``benchmarks.locomo.families``. ``MemorySet`` carries everything a real store needs. An
-"agentmem store recall" system, for instance, would open a ``MemoryStore`` per memory set (SQLite in a
-temporary folder, FAISS index) with an embedder that answers from :func:`benchmarks.locomo_peers.vector_lookup`,
-``add_many`` a ``NewMemory(text, created_at=...)`` per memory, then ``retrieve(question, k=DEPTH,
-now=memories.now)`` (or ``recall``, which touches) per question, mapping returned ids back to positions.
+name the dict in ``benchmarks.locomo.families``. ``MemorySet`` carries everything a real store needs:
+:mod:`benchmarks.locomo_agentmem` opens a ``MemoryStore`` per memory set.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from numpy.typing import NDArray
 
 from agentmem.retrieval import Normalize, Scoring, score_arrays, top_k
 from benchmarks.bm25 import BM25
+from benchmarks.locomo_metrics import Ranking
 
 __all__ = [
     "BASELINES",
@@ -98,7 +97,7 @@ class QuerySet:
     vectors: NDArray[np.float32]
 
 
-Ranker = Callable[[MemorySet, QuerySet], NDArray[np.int64]]
+Ranker = Callable[[MemorySet, QuerySet], Ranking]
 
 
 @dataclass(frozen=True, slots=True)

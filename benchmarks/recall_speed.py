@@ -1,6 +1,6 @@
 """Recall speed: latency vs namespace size against bare FAISS and LangChain, the index pool, cold open.
 
-    python -m benchmarks.recall_speed [--quick] [--sizes 10000,100000,1000000] [--queries 200]
+    python -m benchmarks.recall_speed [--quick] [--sizes 10000,100000,1000000] [--queries 200] [--out DIR]
 
 One run measures, with query embedding excluded everywhere (every system gets precomputed query vectors,
 see :mod:`benchmarks.precomputed`):
@@ -43,7 +43,16 @@ from typing import Any
 
 from agentmem import MemoryStore
 from agentmem.config import RecallConfig
-from benchmarks.common import ROOT, Figure, median, percentile, rss_bytes, timed, write_results
+from benchmarks.common import (
+    ROOT,
+    Figure,
+    add_output_option,
+    median,
+    percentile,
+    rss_bytes,
+    timed,
+    write_results,
+)
 from benchmarks.precomputed import NOISE, PrecomputedEmbedder, VectorSet, expand, vector_set
 from benchmarks.recall_systems import (
     BATCH,
@@ -90,6 +99,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     parser.add_argument("--no-pool", action="store_true", help="skip the index pool part")
     parser.add_argument("--workdir", help="folder for the databases (default: a temporary folder)")
     parser.add_argument("--blas-threads", type=int, help="limit numpy's BLAS threads for the whole run")
+    add_output_option(parser)
     args = parser.parse_args(argv)
     if args.blas_threads:
         from threadpoolctl import threadpool_limits
@@ -142,7 +152,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
         shutil.rmtree(tmp, ignore_errors=True)
     runtime = time.perf_counter() - started
     figures.append(Figure("benchmark runtime", runtime, "s", {"quick": quick}))
-    path = write_results("recall_speed", figures, parameters=parameters, quick=quick)
+    path = write_results("recall_speed", figures, parameters=parameters, quick=quick, out=args.out)
     print(markdown(figures, rows))
     print(f"\nruntime {runtime:.0f} s -> {path}")
     return figures
