@@ -50,6 +50,7 @@ SUITES = (
     Suite("ingest", "add_many throughput against the raw SentenceTransformer.encode limit"),
     Suite("locomo", "LoCoMo evidence recall: agentmem and its ablations, baselines, LangChain, mem0"),
     Suite("consolidation", "active memories and evidence recall before and after reflection"),
+    Suite("long_memory", "LoCoMo sessions as single memories; Auto-GPT-shaped queries: plain, chunked, BM25, agentmem"),
     Suite("export_import", "export / import throughput through JSONL, exact round trip"),
     Suite("memory_footprint", "SQL and index bytes per memory on disk, replica RSS, for flat, SQ8, HNSW"),
     Suite(
