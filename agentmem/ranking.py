@@ -64,6 +64,12 @@ def rank(
     allowed: NDArray[np.int64] | None = None,
 ) -> Ranked:
     """The ``k`` best active memories of a replica for ``query`` (``allowed``: only these ids)."""
+    # Imported here, not at the top: the certified paths build on this module's scoring.
+    from agentmem.certified import certified_rank
+
+    certified = certified_rank(index, attributes, query, k=k, ranking=ranking, allowed=allowed)
+    if certified is not None:
+        return certified
     matrix = index.matrix()
     if matrix is not None:
         ids, vectors = matrix

@@ -12,13 +12,17 @@ from agentmem.config import RecallConfig
 from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.db.snapshots import SnapshotReader
+from agentmem.index.base import isin_sorted
 from agentmem.parts import StoreParts
 from agentmem.ranking import Ranked, Ranking, merge, rank, rank_vectors
 from agentmem.replicas import Replica
 from agentmem.retrieval import Scoring
-from agentmem.types import MemoryFilter, ScoredMemory
+from agentmem.types import MemoryFilter, MemoryRecord, ScoredMemory
 
 __all__ = ["Candidates", "rank_namespace", "rank_query", "touch"]
+
+# Rankings redone at most this many times while other processes keep writing.
+_RANK_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,29 @@ def rank_namespace(
     config: RecallConfig,
 ) -> Candidates:
     """The ``k`` best memories of ``ns`` for ``query`` (embedded as ``vector``), best first."""
+    ranked, archived_vectors = _rank(
+        repository=repository, snapshots=snapshots, replica=replica, ns=ns, query=query, vector=vector, k=k,
+        now=now, scoring=scoring, where=where, hybrid=hybrid, config=config,
+    )  # fmt: skip
+    records = repository.get_many(ns, [int(i) for i in ranked.ids])
+    return _candidates(replica, ranked, records, archived_vectors)
+
+
+def _rank(
+    *,
+    repository: Repository,
+    snapshots: SnapshotReader,
+    replica: Replica,
+    ns: NamespaceRow,
+    query: str,
+    vector: NDArray[np.float32],
+    k: int,
+    now: datetime,
+    scoring: Scoring,
+    where: MemoryFilter,
+    hybrid: bool,
+    config: RecallConfig,
+) -> tuple[Ranked, dict[int, NDArray[np.float32]] | None]:
     lexical = None
     if hybrid:
         matches = repository.lexical(
@@ -65,7 +92,7 @@ def rank_namespace(
     archived_vectors = None
     if where.include_archived:
         archived = repository.archived_ids(ns) if matching is None else matching
-        archived = archived[~np.isin(archived, replica.attributes.ids)]
+        archived = archived[~isin_sorted(archived, replica.attributes.ids)]
         if archived.size:
             snap = snapshots.of(ns, [int(i) for i in archived])
             extra = rank_vectors(
@@ -73,21 +100,19 @@ def rank_namespace(
             )
             ranked = merge(ranked, extra, k=k)
             archived_vectors = dict(zip(snap.ids.tolist(), snap.vectors, strict=True))
-    return _candidates(repository, replica, ns, ranked, archived_vectors)
+    return ranked, archived_vectors
 
 
 def _candidates(
-    repository: Repository,
     replica: Replica,
-    ns: NamespaceRow,
     ranked: Ranked,
+    found: list[MemoryRecord],
     archived_vectors: dict[int, NDArray[np.float32]] | None,
 ) -> Candidates:
-    ids = [int(i) for i in ranked.ids]
-    records = {r.id: r for r in repository.get_many(ns, ids)}
+    records = {r.id: r for r in found}
     c = ranked.components
     memories, rows = [], []
-    for row, memory_id in enumerate(ids):
+    for row, memory_id in enumerate(ranked.ids.tolist()):
         record = records.get(memory_id)
         if record is None:  # deleted by another process since the replica was synced
             continue
@@ -101,10 +126,11 @@ def _candidates(
             )
         )
         rows.append(memory_id)
-    in_index = np.isin(np.asarray(rows, dtype=np.int64), replica.attributes.ids)
+    ids = np.asarray(rows, dtype=np.int64)
+    in_index = isin_sorted(ids, replica.attributes.ids)
     vectors = np.zeros((len(rows), replica.index.dimensions), dtype=np.float32)
     if in_index.any():
-        vectors[in_index] = replica.index.vectors(np.asarray(rows, dtype=np.int64)[in_index])
+        vectors[in_index] = replica.index.vectors(ids[in_index])
     for i, memory_id in enumerate(rows):
         if not in_index[i] and archived_vectors is not None and memory_id in archived_vectors:
             vectors[i] = archived_vectors[memory_id]
@@ -127,21 +153,27 @@ def rank_query(
     if ns is None:
         return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
     vector = parts.embedding.embed([query])[0]
+    settings = {
+        "now": now or parts.clock(), "scoring": scoring or config.scoring, "where": where or MemoryFilter(),
+        "hybrid": config.hybrid if hybrid is None else hybrid,
+    }  # fmt: skip
     with parts.lock:
-        return rank_namespace(
-            repository=parts.repository,
-            snapshots=parts.snapshots,
-            replica=parts.replicas.synced(ns),
-            ns=ns,
-            query=query,
-            vector=vector,
-            k=k,
-            now=now or parts.clock(),
-            scoring=scoring or config.scoring,
-            where=where or MemoryFilter(),
-            hybrid=config.hybrid if hybrid is None else hybrid,
-            config=config,
-        )
+        # Rank on the replica as loaded, then read the results and SQL's version in one transaction: when
+        # another process wrote in between, catch up and rank again (what one version read first would
+        # have cost every recall).
+        replica = parts.replicas.loaded(ns)
+        for attempt in range(_RANK_ATTEMPTS):
+            ranked, archived_vectors = _rank(
+                repository=parts.repository, snapshots=parts.snapshots, replica=replica, ns=ns, query=query,
+                vector=vector, k=k, config=config, **settings,  # type: ignore[arg-type]
+            )  # fmt: skip
+            version, records = parts.repository.get_many_at(ns, [int(i) for i in ranked.ids])
+            if version == replica.version or attempt == _RANK_ATTEMPTS - 1:
+                # The last attempt's records are still correct memories (ranked one write behind, at worst,
+                # as any read racing a writer would be).
+                return _candidates(replica, ranked, records, archived_vectors)
+            replica = parts.replicas.synced(ns)
+    raise AssertionError("unreachable")
 
 
 def touch(parts: StoreParts, ns: NamespaceRow, ids: list[int], when: datetime) -> None:

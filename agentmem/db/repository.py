@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agentmem.db.filters import filter_clauses
@@ -22,6 +22,13 @@ from agentmem.errors import ConfigError
 from agentmem.types import MemoryFilter, MemoryRecord
 
 __all__ = ["Repository"]
+
+# Built once: recall fetches its top memories on every call, and building the statement cost more than
+# running it. Looked up by primary key (see ids_in_namespace for why namespace_id + 0).
+_RECORDS_BY_ID = select(*RECORD_COLUMNS).where(
+    memories.c.id.in_(bindparam("ids", expanding=True)), (memories.c.namespace_id + 0) == bindparam("namespace_id")
+)
+_VERSION = select(namespaces.c.version).where(namespaces.c.id == bindparam("namespace_id"))
 
 
 class Repository:
@@ -91,9 +98,17 @@ class Repository:
         if not ids:
             return []
         with reading(self._engine) as conn:
-            rows = conn.execute(select(*RECORD_COLUMNS).where(ids_in_namespace(ids, ns.id))).all()
-        by_id = {int(r.id): record_from_row(r, namespace=ns.name) for r in rows}
-        return [by_id[i] for i in ids if i in by_id]
+            return _records(conn, ns, ids)
+
+    def get_many_at(self, ns: NamespaceRow, ids: Sequence[int]) -> tuple[int, list[MemoryRecord]]:
+        """The namespace's version and the memories with these ids, read in one transaction.
+
+        Recall ranks on its replica first and reads its results and the version together after: one round
+        trip instead of two, and a version that differs from the replica's says the ranking must be redone.
+        """
+        with reading(self._engine) as conn:
+            version = int(conn.execute(_VERSION, {"namespace_id": ns.id}).scalar_one())
+            return version, _records(conn, ns, ids) if ids else []
 
     def page(
         self,
@@ -346,3 +361,9 @@ class Repository:
                     )
                 )
         return new_ids, version
+
+
+def _records(conn: Connection, ns: NamespaceRow, ids: Sequence[int]) -> list[MemoryRecord]:
+    rows = conn.execute(_RECORDS_BY_ID, {"ids": list(ids), "namespace_id": ns.id}).all()
+    by_id = {int(r.id): record_from_row(r, namespace=ns.name) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
