@@ -4,7 +4,8 @@ A query scans the ``nprobe`` lists whose centroids are nearest, out of ``nlist``
 trains. MEASURED.md: 0.5 ms per query at 100k, 1.4 ms at 1M (nprobe 8), build 4 s at 100k; recall@10 0.93
 at nprobe 16 on real MiniLM vectors. The default nprobe is 128: on LoCoMo-based vectors at 1M memories (4,000
 lists) the recall paths' top 10 agreed with the exact one at 0.9935 / 0.9985 / 1.000 for nprobe 64 / 128 /
-256, and at 100k (1,265 lists) 0.980 / 0.9925 for 64 / 128 (benchmarks/recall_speed.py's vectors). Vectors are stored exactly. The index is exact (flat) until it holds
+256, and at 100k (1,265 lists) 0.980 / 0.9925 for 64 / 128 (benchmarks/recall_speed.py's vectors).
+Vectors are stored exactly. The index is exact (flat) until it holds
 ``min_train`` vectors (see :mod:`agentmem.index.trained`), and retrains with a larger nlist each time it
 has grown 4 times since its last training.
 
