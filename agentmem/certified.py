@@ -147,11 +147,27 @@ def _with_lexical(
     """Candidates (sorted by id, so ties break by the smaller id as in the full path) and their cosines,
     lexical matches included."""
     held = isin_sorted(ids, attributes.ids)  # an index entry the attributes lack is not rankable
-    ids, cosine = ids[held], cosine[held]
-    extra = lexical[~np.isin(lexical, ids)]
-    if len(extra):
-        ids = np.concatenate([ids, extra])
-        cosine = np.concatenate([cosine, np.asarray(index.vectors(extra) @ query, dtype=np.float32)])
+    if not held.all():
+        ids, cosine = ids[held], cosine[held]
+    order = np.argsort(ids, kind="stable")
+    ids, cosine = ids[order], cosine[order]
+    return _add_candidates(index, query, ids, cosine, lexical)
+
+
+def _add_candidates(
+    index: VectorIndex,
+    query: NDArray[np.float32],
+    ids: NDArray[np.int64],
+    cosine: NDArray[np.float32],
+    more: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """Candidates sorted by id with ``more`` ids (held by the index) added, their cosines computed."""
+    # isin_sorted, not np.isin: np.isin costs ~80 µs even on empty input, a share of a 1 ms recall.
+    extra = more[~isin_sorted(more, ids)] if len(more) else more
+    if not len(extra):
+        return ids, cosine
+    ids = np.concatenate([ids, extra])
+    cosine = np.concatenate([cosine, np.asarray(index.vectors(extra) @ query, dtype=np.float32)])
     order = np.argsort(ids, kind="stable")
     return ids[order], cosine[order]
 
@@ -175,15 +191,10 @@ def _scale_fallback(
 ) -> Ranked:
     """Uncertified on an approximate index: add the top C by recency and by importance as candidates."""
     count = max(ranking.candidates, k)
-    extra = np.unique(
+    leaders = np.unique(
         np.concatenate(
             [attributes.top(attributes.last_accessed, count, None), attributes.top(attributes.importance, count, None)]
         )
     )
-    extra = extra[~np.isin(extra, ids)]
-    if len(extra):
-        ids = np.concatenate([ids, extra])
-        cosine = np.concatenate([cosine, np.asarray(index.vectors(extra) @ query, dtype=np.float32)])
-        order = np.argsort(ids, kind="stable")
-        ids, cosine = ids[order], cosine[order]
+    ids, cosine = _add_candidates(index, query, ids, cosine, leaders)
     return _best(ids, cosine, *_attributes_of(attributes, ids), None, k, ranking, "scale")

@@ -27,7 +27,8 @@ _RANK_ATTEMPTS = 3
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """Ranked memories with their vectors (row i belongs to ``memories[i]``), for de-duplication."""
+    """Ranked memories with their vectors (row i belongs to ``memories[i]``; no rows when not asked for),
+    for de-duplication."""
 
     memories: list[ScoredMemory]
     vectors: NDArray[np.float32]
@@ -55,7 +56,7 @@ def rank_namespace(
         now=now, scoring=scoring, where=where, hybrid=hybrid, config=config,
     )  # fmt: skip
     records = repository.get_many(ns, [int(i) for i in ranked.ids])
-    return _candidates(replica, ranked, records, archived_vectors)
+    return _candidates(replica, ranked, records, archived_vectors, vectors=True)
 
 
 def _rank(
@@ -108,6 +109,8 @@ def _candidates(
     ranked: Ranked,
     found: list[MemoryRecord],
     archived_vectors: dict[int, NDArray[np.float32]] | None,
+    *,
+    vectors: bool,
 ) -> Candidates:
     records = {r.id: r for r in found}
     c = ranked.components
@@ -126,15 +129,17 @@ def _candidates(
             )
         )
         rows.append(memory_id)
+    if not vectors:
+        return Candidates(memories, np.zeros((0, replica.index.dimensions), dtype=np.float32), ranked.path)
     ids = np.asarray(rows, dtype=np.int64)
     in_index = isin_sorted(ids, replica.attributes.ids)
-    vectors = np.zeros((len(rows), replica.index.dimensions), dtype=np.float32)
+    matrix = np.zeros((len(rows), replica.index.dimensions), dtype=np.float32)
     if in_index.any():
-        vectors[in_index] = replica.index.vectors(ids[in_index])
+        matrix[in_index] = replica.index.vectors(ids[in_index])
     for i, memory_id in enumerate(rows):
         if not in_index[i] and archived_vectors is not None and memory_id in archived_vectors:
-            vectors[i] = archived_vectors[memory_id]
-    return Candidates(memories, vectors, ranked.path)
+            matrix[i] = archived_vectors[memory_id]
+    return Candidates(memories, matrix, ranked.path)
 
 
 def rank_query(
@@ -147,8 +152,10 @@ def rank_query(
     where: MemoryFilter | None,
     hybrid: bool | None,
     now: datetime | None,
+    vectors: bool = True,
 ) -> Candidates:
-    """Embed ``query`` and rank namespace ``ns`` for it with the store's defaults filled in."""
+    """Embed ``query`` and rank namespace ``ns`` for it with the store's defaults filled in (``vectors``:
+    also return the memories' vectors, which only prompt de-duplication needs)."""
     config = parts.recall
     if ns is None:
         return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
@@ -171,7 +178,7 @@ def rank_query(
             if version == replica.version or attempt == _RANK_ATTEMPTS - 1:
                 # The last attempt's records are still correct memories (ranked one write behind, at worst,
                 # as any read racing a writer would be).
-                return _candidates(replica, ranked, records, archived_vectors)
+                return _candidates(replica, ranked, records, archived_vectors, vectors=vectors)
             replica = parts.replicas.synced(ns)
     raise AssertionError("unreachable")
 

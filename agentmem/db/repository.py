@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from agentmem.db import sqlite_reads
 from agentmem.db.filters import filter_clauses
 from agentmem.db.models import embedding_cache, memories, memory_sources, namespaces, tombstones
 from agentmem.db.rows import ImportedRow, NamespaceRow, PendingMemory, record_from_row, vector_from_blob, vector_to_blob
@@ -40,6 +41,8 @@ class Repository:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # An in-memory database shares one connection (StaticPool) that may be inside another transaction.
+        self._sqlite_file = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
 
     @property
     def engine(self) -> Engine:
@@ -106,6 +109,8 @@ class Repository:
         Recall ranks on its replica first and reads its results and the version together after: one round
         trip instead of two, and a version that differs from the replica's says the ranking must be redone.
         """
+        if self._sqlite_file:
+            return sqlite_reads.records_at(self._engine, ns, ids)
         with reading(self._engine) as conn:
             version = int(conn.execute(_VERSION, {"namespace_id": ns.id}).scalar_one())
             return version, _records(conn, ns, ids) if ids else []
@@ -272,6 +277,10 @@ class Repository:
         """Best lexical (BM25-style) matches of ``query``: (memory id, score > 0), best first."""
         from agentmem.db.lexical import lexical_search
 
+        if self._sqlite_file:
+            return sqlite_reads.lexical_matches(
+                self._engine, namespace_id=ns.id, query=query, limit=limit, include_archived=include_archived
+            )
         with reading(self._engine) as conn:
             return lexical_search(conn, namespace_id=ns.id, query=query, limit=limit, include_archived=include_archived)
 
