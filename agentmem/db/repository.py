@@ -104,10 +104,11 @@ class Repository:
             return _records(conn, ns, ids)
 
     def get_many_at(self, ns: NamespaceRow, ids: Sequence[int]) -> tuple[int, list[MemoryRecord]]:
-        """The namespace's version and the memories with these ids, read in one transaction.
+        """The namespace's version, then the memories with these ids, on one connection.
 
-        Recall ranks on its replica first and reads its results and the version together after: one round
-        trip instead of two, and a version that differs from the replica's says the ranking must be redone.
+        Recall ranks on its replica first and reads its results and the version together after: a version
+        that differs from the replica's says the ranking must be redone. Records read after the version
+        can only be newer than it (a memory deleted meanwhile is left out, as in any racing read).
         """
         if self._sqlite_file:
             return sqlite_reads.records_at(self._engine, ns, ids)

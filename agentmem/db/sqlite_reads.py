@@ -34,24 +34,24 @@ _VERSION = "SELECT version FROM agentmem_namespaces WHERE id = ?"
 
 
 @contextmanager
-def _snapshot(engine: Engine) -> Iterator[Any]:
-    """A cursor in one read transaction (the engine's connections run in autocommit: BEGIN is explicit)."""
+def _cursor(engine: Engine) -> Iterator[Any]:
+    """A cursor on a pooled connection. The engine's connections run in autocommit, so each statement reads
+    its own consistent snapshot; no BEGIN/COMMIT pair (two more round trips through the driver) is needed:
+    a version read before the records only ever makes a ranking look older than it is, never newer."""
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute("BEGIN")
         try:
             yield cursor
         finally:
-            cursor.execute("COMMIT")
             cursor.close()
     finally:
         connection.close()  # back to the pool
 
 
 def records_at(engine: Engine, ns: NamespaceRow, ids: Sequence[int]) -> tuple[int, list[MemoryRecord]]:
-    """The namespace's version and the memories with these ids (in the order asked), in one transaction."""
-    with _snapshot(engine) as cursor:
+    """The namespace's version, then the memories with these ids (in the order asked)."""
+    with _cursor(engine) as cursor:
         version = int(cursor.execute(_VERSION, (ns.id,)).fetchone()[0])
         rows = cursor.execute(_SELECT.format(marks=", ".join("?" * len(ids))), (*ids, ns.id)).fetchall() if ids else []
     by_id = {}
@@ -72,6 +72,6 @@ def lexical_matches(
     if not terms or limit <= 0:
         return []
     sql, match = sqlite_search(terms, include_archived=include_archived)
-    with _snapshot(engine) as cursor:
+    with _cursor(engine) as cursor:
         rows = cursor.execute(sql, {"query": match, "namespace_id": namespace_id, "limit": limit}).fetchall()
     return [(int(i), float(score)) for i, score in rows if score > 0]
