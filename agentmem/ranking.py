@@ -8,6 +8,10 @@
   then re-scored exactly like the exact path would. Its agreement with the exact path is measured in
   ``benchmarks/``, not assumed.
 
+:func:`rank` first tries :mod:`agentmem.certified` (a float16 screen of large flat indexes, a threshold test
+on approximate ones), which certifies the top k from a few hundred candidates; what follows here runs when
+it cannot (small indexes, filters, min-max scoring, an uncertified screen).
+
 Hybrid relevance (``lexical`` given) is ``(1 - a) * cosine + a * bm25 / max_bm25``, where the BM25-style
 scores are those of the query's lexical matches and ``max_bm25`` is the best of them: it depends only on
 the memory and the query, never on which other candidates were fetched.
