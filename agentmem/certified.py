@@ -15,9 +15,9 @@ the caller's full ranking runs.
 
 Where the bound on left-out cosines comes from decides what "exact" means:
 
-- ``faiss`` (flat) from 20,000 vectors: :meth:`~agentmem.index.FaissIndex.screen` scans a float16 copy (half
-  the bytes of a float32 search) and bounds every left-out vector's float32 cosine rigorously, so a
-  certified result *is* the exact path's result.
+- ``faiss`` (flat): :meth:`~agentmem.index.FaissIndex.screen` scans a float16 copy from 20,000 vectors on
+  (half the bytes of a float32 search) and bounds every left-out vector's float32 cosine rigorously, or
+  below that runs FAISS's own float32 search, so a certified result *is* the exact path's result.
 - ``hnsw``, ``ivf``, ``sq8`` (the scale path): the C-th score the index returned, which bounds the others
   only as far as the approximate search found the true best C; agreement with the exact path is measured
   in ``benchmarks/``. A result that stays uncertified also takes the top C by recency and by importance
@@ -68,9 +68,9 @@ def certified_rank(
     """The top ``k`` by a certified threshold test, or None where the caller's path must rank.
 
     Returns:
-        The ranking (``path`` "exact" for a float16-screened flat index, "scale" for approximate kinds);
-        None when scores are min-max normalised, ``allowed`` is given, the index is a small exact one
-        (a full pass is as cheap there), or a screened flat index could not certify its candidates.
+        The ranking (``path`` "exact" for a screened flat index, "scale" for approximate kinds); None when
+        scores are min-max normalised, ``allowed`` is given, the index is exact without a screen
+        (``exact``, untrained ``ivf``/``sq8``), or a screened flat index could not certify its candidates.
     """
     if ranking.scoring.normalize != "none" or allowed is not None or not len(attributes):
         return None

@@ -126,14 +126,23 @@ def test_prior_heavy_scoring_and_filters_take_the_full_path() -> None:
     )
 
 
-def test_small_flat_indexes_keep_the_full_pass() -> None:
+def test_small_flat_indexes_screen_with_a_float32_search_and_stay_exact() -> None:
     ids, vectors, attributes = _replica(n=2_000)
     index = FaissIndex(D)
     index.upsert(ids, vectors)
-    ranking = Ranking(scoring=DEFAULT_SCORING, now=NOW)
-    query = clustered(1, D, seed=6)[0]
-    assert index.screen(query, 10) is None
-    assert certified_rank(index, attributes, query, k=10, ranking=ranking, allowed=None) is None
+    ranking = Ranking(
+        scoring=DEFAULT_SCORING, now=NOW, lexical={int(ids[5]): 3.0, int(ids[9]): 1.0}, lexical_weight=0.3
+    )
+    for query in clustered(20, D, seed=6):
+        found, scores, beyond = index.screen(query, 100)
+        np.testing.assert_allclose(scores, vectors[np.searchsorted(ids, found)] @ query, atol=1e-5)
+        others = np.setdiff1d(ids, found)
+        assert (vectors[np.searchsorted(ids, others)] @ query).max() <= beyond + 1e-6
+        got = certified_rank(index, attributes, query, k=10, ranking=ranking, allowed=None)
+        assert got is not None and got.path == "exact"
+        np.testing.assert_array_equal(got.ids, _brute_force(ids, vectors, attributes, query, ranking).ids)
+    everything = index.screen(clustered(1, D, seed=1)[0], 5_000)
+    assert len(everything[0]) == 2_000 and everything[2] == -np.inf
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "sq8", "ivf"])
