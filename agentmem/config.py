@@ -29,9 +29,11 @@ class RecallConfig:
         hybrid: fuse lexical (BM25-style) matches into relevance, to find names, numbers and rare words.
         lexical_weight: share of the lexical score in hybrid relevance, in [0, 1].
         lexical_candidates: lexical matches fetched per query.
-        scale_candidates: candidates per source (relevance, recency, importance) on the scale path. 1,000
-            keeps its top 10 at 0.998 of the exact path's with HNSW at 100k (300: 0.956; 100: 0.772), for
-            4.6 ms instead of 2.1 ms per recall (benchmarks/recall_speed.py).
+        scale_candidates: candidates the scale path asks its index for (HNSW: also its efSearch) before the
+            threshold test (agentmem.certified), which asks for 4 times more when it cannot certify them.
+            On the LoCoMo-based vectors of benchmarks/recall_speed.py the top 10 by the default score took
+            at most 193 candidates at 1M memories; HNSW at 100k found them at 0.9935 of the exact path's
+            top 10 with 256 (0.9995 with 1,024, three times slower).
         touch: record an access (last_accessed_at, access_count) on the memories recall returns.
         token_budget: tokens the prompt block may take.
         max_memories: most memories considered for the block.
@@ -44,7 +46,7 @@ class RecallConfig:
     hybrid: bool = True
     lexical_weight: float = 0.3
     lexical_candidates: int = 100
-    scale_candidates: int = 1000
+    scale_candidates: int = 256
     touch: bool = True
     token_budget: int = 1000
     max_memories: int = 50

@@ -11,6 +11,10 @@
 A memory embedded in chunks (:mod:`agentmem.chunking`) has one vector per chunk in the index; its cosine
 is the best of its chunks' on both paths.
 
+:func:`rank` first tries :mod:`agentmem.certified` (a float16 screen of large flat indexes, a threshold test
+on approximate ones), which certifies the top k from a few hundred candidates; what follows here runs when
+it cannot (small indexes, filters, min-max scoring, an uncertified screen, chunked memories).
+
 Hybrid relevance (``lexical`` given) is ``(1 - a) * cosine + a * bm25 / max_bm25``, where the BM25-style
 scores are those of the query's lexical matches and ``max_bm25`` is the best of them: it depends only on
 the memory and the query, never on which other candidates were fetched.
@@ -69,6 +73,12 @@ def rank(
     allowed: NDArray[np.int64] | None = None,
 ) -> Ranked:
     """The ``k`` best active memories of a replica for ``query`` (``allowed``: only these ids)."""
+    # Imported here, not at the top: the certified paths build on this module's scoring.
+    from agentmem.certified import certified_rank
+
+    certified = certified_rank(index, attributes, query, k=k, ranking=ranking, allowed=allowed)
+    if certified is not None:
+        return certified
     matrix = index.matrix()
     chunked = attributes.chunked
     if matrix is not None:

@@ -14,22 +14,26 @@ from agentmem.conversation import QueryInput, plan_query, query_vector
 from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.db.snapshots import SnapshotReader
+from agentmem.index.base import isin_sorted
 from agentmem.parts import StoreParts
 from agentmem.ranking import Ranked, Ranking, merge, rank, rank_vectors
 from agentmem.replicas import Replica
 from agentmem.retrieval import Scoring
-from agentmem.types import MemoryFilter, ScoredMemory
+from agentmem.types import MemoryFilter, MemoryRecord, ScoredMemory
 
 __all__ = ["Candidates", "rank_namespace", "rank_query", "touch"]
 
 # Extra candidates ranked when some may repeat the messages: an Auto-GPT loop's 9 messages hold the stored
 # copies of about 3 steps, so one round nearly always suffices; more rounds double it.
 _REPEAT_MARGIN = 16
+# Rankings redone at most this many times while other processes keep writing.
+_RANK_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """Ranked memories with their vectors (row i belongs to ``memories[i]``), for de-duplication."""
+    """Ranked memories with their vectors (row i belongs to ``memories[i]``; no rows when not asked for),
+    for de-duplication."""
 
     memories: list[ScoredMemory]
     vectors: NDArray[np.float32]
@@ -52,6 +56,29 @@ def rank_namespace(
     config: RecallConfig,
 ) -> Candidates:
     """The ``k`` best memories of ``ns`` for ``query`` (embedded as ``vector``), best first."""
+    ranked, archived_vectors = _rank(
+        repository=repository, snapshots=snapshots, replica=replica, ns=ns, query=query, vector=vector, k=k,
+        now=now, scoring=scoring, where=where, hybrid=hybrid, config=config,
+    )  # fmt: skip
+    records = repository.get_many(ns, [int(i) for i in ranked.ids])
+    return _candidates(replica, ranked, records, archived_vectors, vectors=True)
+
+
+def _rank(
+    *,
+    repository: Repository,
+    snapshots: SnapshotReader,
+    replica: Replica,
+    ns: NamespaceRow,
+    query: str,
+    vector: NDArray[np.float32],
+    k: int,
+    now: datetime,
+    scoring: Scoring,
+    where: MemoryFilter,
+    hybrid: bool,
+    config: RecallConfig,
+) -> tuple[Ranked, dict[int, NDArray[np.float32]] | None]:
     lexical = None
     if hybrid:
         matches = repository.lexical(
@@ -71,7 +98,7 @@ def rank_namespace(
     archived_vectors = None
     if where.include_archived:
         archived = repository.archived_ids(ns) if matching is None else matching
-        archived = archived[~np.isin(archived, replica.attributes.ids)]
+        archived = archived[~isin_sorted(archived, replica.attributes.ids)]
         if archived.size:
             snap = snapshots.of(ns, [int(i) for i in archived])
             extra = rank_vectors(
@@ -79,21 +106,21 @@ def rank_namespace(
             )
             ranked = merge(ranked, extra, k=k)
             archived_vectors = dict(zip(snap.ids.tolist(), snap.vectors.first(), strict=True))
-    return _candidates(repository, replica, ns, ranked, archived_vectors)
+    return ranked, archived_vectors
 
 
 def _candidates(
-    repository: Repository,
     replica: Replica,
-    ns: NamespaceRow,
     ranked: Ranked,
+    found: list[MemoryRecord],
     archived_vectors: dict[int, NDArray[np.float32]] | None,
+    *,
+    vectors: bool,
 ) -> Candidates:
-    ids = [int(i) for i in ranked.ids]
-    records = {r.id: r for r in repository.get_many(ns, ids)}
+    records = {r.id: r for r in found}
     c = ranked.components
     memories, rows = [], []
-    for row, memory_id in enumerate(ids):
+    for row, memory_id in enumerate(ranked.ids.tolist()):
         record = records.get(memory_id)
         if record is None:  # deleted by another process since the replica was synced
             continue
@@ -107,14 +134,17 @@ def _candidates(
             )
         )
         rows.append(memory_id)
-    in_index = np.isin(np.asarray(rows, dtype=np.int64), replica.attributes.ids)
-    vectors = np.zeros((len(rows), replica.index.dimensions), dtype=np.float32)
+    if not vectors:
+        return Candidates(memories, np.zeros((0, replica.index.dimensions), dtype=np.float32), ranked.path)
+    ids = np.asarray(rows, dtype=np.int64)
+    in_index = isin_sorted(ids, replica.attributes.ids)
+    matrix = np.zeros((len(rows), replica.index.dimensions), dtype=np.float32)
     if in_index.any():
-        vectors[in_index] = replica.index.vectors(np.asarray(rows, dtype=np.int64)[in_index])
+        matrix[in_index] = replica.index.vectors(ids[in_index])
     for i, memory_id in enumerate(rows):
         if not in_index[i] and archived_vectors is not None and memory_id in archived_vectors:
-            vectors[i] = archived_vectors[memory_id]
-    return Candidates(memories, vectors, ranked.path)
+            matrix[i] = archived_vectors[memory_id]
+    return Candidates(memories, matrix, ranked.path)
 
 
 def rank_query(
@@ -127,9 +157,11 @@ def rank_query(
     where: MemoryFilter | None,
     hybrid: bool | None,
     now: datetime | None,
+    vectors: bool = True,
 ) -> Candidates:
     """Embed ``query`` (a string or recent messages, see :mod:`agentmem.conversation`) and rank namespace
-    ``ns`` for it with the store's defaults filled in.
+    ``ns`` for it with the store's defaults filled in (``vectors``: also return the memories' vectors, which
+    only prompt de-duplication needs).
 
     For messages, memories that repeat what the messages already contain are left out, and more candidates
     are ranked so that ``k`` others still come back when the namespace has them.
@@ -145,21 +177,10 @@ def rank_query(
     vector = query_vector(plan, parts.embedding.embed(plan.texts))
     fetch = k if plan.repeats is None else k + _REPEAT_MARGIN
     while True:
-        with parts.lock:
-            ranked = rank_namespace(
-                repository=parts.repository,
-                snapshots=parts.snapshots,
-                replica=parts.replicas.synced(ns),
-                ns=ns,
-                query=plan.lexical,
-                vector=vector,
-                k=fetch,
-                now=now or parts.clock(),
-                scoring=scoring or config.scoring,
-                where=where or MemoryFilter(),
-                hybrid=config.hybrid if hybrid is None else hybrid,
-                config=config,
-            )
+        ranked = _rank_consistent(
+            parts, ns, plan.lexical, vector, k=fetch, scoring=scoring, where=where, hybrid=hybrid, now=now,
+            vectors=vectors,
+        )  # fmt: skip
         if plan.repeats is None:
             return ranked
         kept = [i for i, m in enumerate(ranked.memories) if not plan.repeats.repeats(m.memory.text)][:k]
@@ -167,6 +188,43 @@ def rank_query(
         if len(kept) == k or len(ranked.memories) < fetch:
             return Candidates([ranked.memories[i] for i in kept], ranked.vectors[kept], ranked.path)
         fetch *= 2
+
+
+def _rank_consistent(
+    parts: StoreParts,
+    ns: NamespaceRow,
+    query: str,
+    vector: NDArray[np.float32],
+    *,
+    k: int,
+    scoring: Scoring | None,
+    where: MemoryFilter | None,
+    hybrid: bool | None,
+    now: datetime | None,
+    vectors: bool,
+) -> Candidates:
+    config = parts.recall
+    settings = {
+        "now": now or parts.clock(), "scoring": scoring or config.scoring, "where": where or MemoryFilter(),
+        "hybrid": config.hybrid if hybrid is None else hybrid,
+    }  # fmt: skip
+    with parts.lock:
+        # Rank on the replica as loaded, then read the results and SQL's version in one transaction: when
+        # another process wrote in between, catch up and rank again (what one version read first would
+        # have cost every recall).
+        replica = parts.replicas.loaded(ns)
+        for attempt in range(_RANK_ATTEMPTS):
+            ranked, archived_vectors = _rank(
+                repository=parts.repository, snapshots=parts.snapshots, replica=replica, ns=ns, query=query,
+                vector=vector, k=k, config=config, **settings,  # type: ignore[arg-type]
+            )  # fmt: skip
+            version, records = parts.repository.get_many_at(ns, [int(i) for i in ranked.ids])
+            if version == replica.version or attempt == _RANK_ATTEMPTS - 1:
+                # The last attempt's records are still correct memories (ranked one write behind, at worst,
+                # as any read racing a writer would be).
+                return _candidates(replica, ranked, records, archived_vectors, vectors=vectors)
+            replica = parts.replicas.synced(ns)
+    raise AssertionError("unreachable")
 
 
 def touch(parts: StoreParts, ns: NamespaceRow, ids: list[int], when: datetime) -> None:

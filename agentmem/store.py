@@ -237,7 +237,7 @@ class MemoryStore(StoreUpkeep):
         Raises:
             ConfigError: blank query or k < 1.
         """
-        ranked = self._rank(query, k=k, scoring=_RELEVANCE_ONLY, where=where, hybrid=False, now=None)
+        ranked = self._rank(query, k=k, scoring=_RELEVANCE_ONLY, where=where, hybrid=False, now=None, vectors=False)
         return [SearchHit(m.memory, m.relevance) for m in ranked.memories]
 
     def retrieve(
@@ -270,7 +270,7 @@ class MemoryStore(StoreUpkeep):
             ConfigError: a bad argument.
         """
         when = now or self._clock()
-        ranked = self._rank(query, k=k, scoring=scoring, where=where, hybrid=hybrid, now=when)
+        ranked = self._rank(query, k=k, scoring=scoring, where=where, hybrid=hybrid, now=when, vectors=False)
         if touch:
             self._touch([m.memory.id for m in ranked.memories], when)
         return ranked.memories
@@ -330,10 +330,19 @@ class MemoryStore(StoreUpkeep):
         where: MemoryFilter | None,
         hybrid: bool | None,
         now: datetime | None,
+        vectors: bool = True,
     ) -> Candidates:
         check_query(query, k)
         return rank_query(
-            self._parts, self._namespace_row(), query, k=k, scoring=scoring, where=where, hybrid=hybrid, now=now
+            self._parts,
+            self._namespace_row(),
+            query,
+            k=k,
+            scoring=scoring,
+            where=where,
+            hybrid=hybrid,
+            now=now,
+            vectors=vectors,
         )
 
     def _touch(self, ids: list[int], when: datetime) -> None:

@@ -18,6 +18,7 @@ PURE_MODULES = [
     "prompt.py",
     "errors.py",
     "ranking.py",
+    "certified.py",
     "attributes.py",
     "chunking.py",
     "conversation.py",

@@ -15,7 +15,16 @@ import re
 
 from sqlalchemy import Connection, text
 
-__all__ = ["FTS_TABLE", "LEXICAL_OBJECTS", "MAX_TERMS", "STOP_WORDS", "TSV_INDEX", "lexical_search", "lexical_terms"]
+__all__ = [
+    "FTS_TABLE",
+    "LEXICAL_OBJECTS",
+    "MAX_TERMS",
+    "STOP_WORDS",
+    "TSV_INDEX",
+    "lexical_search",
+    "lexical_terms",
+    "sqlite_search",
+]
 
 FTS_TABLE = "agentmem_memories_fts"
 TSV_INDEX = "ix_agentmem_memories_tsv"
@@ -123,10 +132,13 @@ def lexical_search(
         # Terms are letters and digits only, so no tsquery operator can appear in them.
         sql, match = _PG_SEARCH.format(status=status), " | ".join(terms)
     else:
-        # Quoted, a term is a string for FTS5, never an operator (NEAR, AND, NOT), column filter or prefix.
-        sql, match = (
-            _SQLITE_SEARCH.format(status=status.replace("status", "m.status")),
-            " OR ".join(f'"{term}"' for term in terms),
-        )
+        sql, match = sqlite_search(terms, include_archived=include_archived)
     rows = conn.execute(text(sql), {"query": match, "namespace_id": namespace_id, "limit": limit}).all()
     return [(int(row.id), float(row.score)) for row in rows if row.score > 0]
+
+
+def sqlite_search(terms: list[str], *, include_archived: bool) -> tuple[str, str]:
+    """SQLite's lexical query (named parameters ``query``, ``namespace_id``, ``limit``) and its MATCH text."""
+    # Quoted, a term is a string for FTS5, never an operator (NEAR, AND, NOT), column filter or prefix.
+    status = "" if include_archived else "AND m.status = 'active'"
+    return _SQLITE_SEARCH.format(status=status), " OR ".join(f'"{term}"' for term in terms)

@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from agentmem.db import sqlite_reads
 from agentmem.db.filters import filter_clauses
 from agentmem.db.models import embedding_cache, memories, memory_sources, namespaces, tombstones
 from agentmem.db.rows import (
@@ -31,6 +32,13 @@ from agentmem.types import MemoryFilter, MemoryRecord
 
 __all__ = ["Repository"]
 
+# Built once: recall fetches its top memories on every call, and building the statement cost more than
+# running it. Looked up by primary key (see ids_in_namespace for why namespace_id + 0).
+_RECORDS_BY_ID = select(*RECORD_COLUMNS).where(
+    memories.c.id.in_(bindparam("ids", expanding=True)), (memories.c.namespace_id + 0) == bindparam("namespace_id")
+)
+_VERSION = select(namespaces.c.version).where(namespaces.c.id == bindparam("namespace_id"))
+
 
 class Repository:
     """SQL access for one database.
@@ -41,6 +49,8 @@ class Repository:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # An in-memory database shares one connection (StaticPool) that may be inside another transaction.
+        self._sqlite_file = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
 
     @property
     def engine(self) -> Engine:
@@ -99,9 +109,20 @@ class Repository:
         if not ids:
             return []
         with reading(self._engine) as conn:
-            rows = conn.execute(select(*RECORD_COLUMNS).where(ids_in_namespace(ids, ns.id))).all()
-        by_id = {int(r.id): record_from_row(r, namespace=ns.name) for r in rows}
-        return [by_id[i] for i in ids if i in by_id]
+            return _records(conn, ns, ids)
+
+    def get_many_at(self, ns: NamespaceRow, ids: Sequence[int]) -> tuple[int, list[MemoryRecord]]:
+        """The namespace's version, then the memories with these ids, on one connection.
+
+        Recall ranks on its replica first and reads its results and the version together after: a version
+        that differs from the replica's says the ranking must be redone. Records read after the version
+        can only be newer than it (a memory deleted meanwhile is left out, as in any racing read).
+        """
+        if self._sqlite_file:
+            return sqlite_reads.records_at(self._engine, ns, ids)
+        with reading(self._engine) as conn:
+            version = int(conn.execute(_VERSION, {"namespace_id": ns.id}).scalar_one())
+            return version, _records(conn, ns, ids) if ids else []
 
     def page(
         self,
@@ -279,6 +300,10 @@ class Repository:
         """Best lexical (BM25-style) matches of ``query``: (memory id, score > 0), best first."""
         from agentmem.db.lexical import lexical_search
 
+        if self._sqlite_file:
+            return sqlite_reads.lexical_matches(
+                self._engine, namespace_id=ns.id, query=query, limit=limit, include_archived=include_archived
+            )
         with reading(self._engine) as conn:
             return lexical_search(conn, namespace_id=ns.id, query=query, limit=limit, include_archived=include_archived)
 
@@ -370,3 +395,9 @@ class Repository:
                     )
                 )
         return new_ids, version
+
+
+def _records(conn: Connection, ns: NamespaceRow, ids: Sequence[int]) -> list[MemoryRecord]:
+    rows = conn.execute(_RECORDS_BY_ID, {"ids": list(ids), "namespace_id": ns.id}).all()
+    by_id = {int(r.id): record_from_row(r, namespace=ns.name) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]

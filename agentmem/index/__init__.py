@@ -8,7 +8,7 @@ Five kinds share one contract (:class:`VectorIndex`) and one file format; faiss 
 - ``"exact"``: :class:`ExactIndex`, plain numpy; the reference the other kinds are checked against.
 - ``"faiss"``: :class:`FaissIndex`, ``IndexIDMap2(IndexFlatIP)``, exact.
 - ``"hnsw"``: :class:`HnswIndex`, an HNSW graph (M 32, efSearch 64): approximate, ~1 ms at 1M.
-- ``"ivf"``: :class:`IvfIndex`, IVF-Flat (nprobe 16): approximate once it holds 10,000 vectors.
+- ``"ivf"``: :class:`IvfIndex`, IVF-Flat (nprobe 128): approximate once it holds 10,000 vectors.
 - ``"sq8"``: :class:`Sq8Index`, 8-bit scalar quantization: exhaustive, a quarter of the memory,
   approximate scores once it holds 1,000 vectors.
 

@@ -79,6 +79,10 @@ class HnswIndex(FaissBackedIndex):
         per_node = 4 * self._dimensions + links + 4 + 8 + BYTES_PER_ID
         return int(self._index.ntotal * per_node) + _BYTES_PER_REMOVED * len(self._removed)
 
+    def matrix(self) -> tuple[NDArray[np.int64], NDArray[np.float32]] | None:
+        """Always None: a graph index is searched, not scanned (checked on every recall, so without FAISS)."""
+        return None
+
     def _new_index(self) -> Any:
         faiss = _faiss()
         graph = faiss.IndexHNSWFlat(self._dimensions, self._m, faiss.METRIC_INNER_PRODUCT)

@@ -52,6 +52,10 @@ class TrainedIndex(FaissBackedIndex):
         """How many vectors the current training used (0 while exact)."""
         return self._trained_size
 
+    def matrix(self) -> tuple[NDArray[np.int64], NDArray[np.float32]] | None:
+        """The exact rows while untrained, else None (see :meth:`FaissBackedIndex.matrix`)."""
+        return None if self.trained else super().matrix()
+
     def memory_bytes(self) -> int:
         """Approximate resident bytes (flat while exact, then the trained index's estimate)."""
         if not self.trained:

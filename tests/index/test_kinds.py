@@ -249,5 +249,5 @@ def test_recall_at_10_on_clustered_vectors(
     index.upsert(ids, vectors)  # as a rebuild from SQL does: one batch
     assert index.matrix() is None  # really approximating: trained, or a graph
     if isinstance(index, IvfIndex):
-        assert index.nlist > 16  # nprobe 16 scans only part of it
+        assert index.nlist > 128  # nprobe 128 scans only part of it
     assert recall(index.search(queries, 10)[1], truth) >= minimum

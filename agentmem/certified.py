@@ -1,0 +1,201 @@
+"""Certified ranking: the top k from a few hundred candidates, checked against what every other memory could score.
+
+The default score is ``w_rel * relevance + w_rec * recency + w_imp * importance`` with hybrid relevance
+``(1 - a) * cosine + a * lexical`` (see :mod:`agentmem.ranking`). Every lexical match is a candidate, so a
+memory that is not a candidate has relevance ``(1 - a) * cosine``, and its recency and importance are at
+most the namespace's largest. A search that returns the best ``C`` cosines also bounds the cosine of every
+memory it left out. So (a threshold test in the manner of Fagin's threshold algorithm): if the k-th best
+candidate's exact score beats
+
+    w_rel * (1 - a) * (bound on a left-out cosine) + w_rec * max recency + w_imp * max importance
+
+no memory left out can enter the top k, and the candidates' top k is the exact top k. Otherwise ``C``
+grows (16 times for a screen, 4 times for an approximate search) and the test runs once more; past that
+the caller's full ranking runs.
+
+Where the bound on left-out cosines comes from decides what "exact" means:
+
+- ``faiss`` (flat): :meth:`~agentmem.index.FaissIndex.screen` scans a float16 copy from 20,000 vectors on
+  (half the bytes of a float32 search) and bounds every left-out vector's float32 cosine rigorously, or
+  below that runs FAISS's own float32 search, so a certified result *is* the exact path's result.
+- ``hnsw``, ``ivf``, ``sq8`` (the scale path): the C-th score the index returned, which bounds the others
+  only as far as the approximate search found the true best C; agreement with the exact path is measured
+  in ``benchmarks/``. A result that stays uncertified also takes the top C by recency and by importance
+  as candidates, as the scale path always did.
+
+Min-max normalisation (scores depend on the candidate set) and filtered searches keep the paths of
+:func:`agentmem.ranking.rank`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agentmem.attributes import MemoryAttributes
+from agentmem.index import VectorIndex
+from agentmem.index.base import isin_sorted
+from agentmem.ranking import Ranked, Ranking, _best
+
+# What a screen or an approximate search gives: candidate ids, their cosines, a bound on every other's.
+Screened = tuple[NDArray[np.int64], NDArray[np.float32], float]
+
+__all__ = ["SCREEN_CANDIDATES", "certified_rank"]
+
+# Candidates the float16 screen starts with: the top 10 needed up to 193 of them on LoCoMo-based vectors
+# at 1M memories (median 84; benchmarks/recall_speed.py), and a larger heap costs the scan next to nothing.
+SCREEN_CANDIDATES = 256
+# C grows this much when the test fails, at most once: a second scan, then the full ranking. An approximate
+# search costs more per candidate (HNSW visits ~C nodes): it widens less.
+WIDEN = 16
+WIDEN_APPROXIMATE = 4
+# A cosine band this wide (left-out recency and importance over the relevance weight) cannot be certified
+# by a few candidates: rank fully at once instead of scanning twice first.
+MAX_PRIOR_BAND = 0.5
+
+
+def certified_rank(
+    index: VectorIndex,
+    attributes: MemoryAttributes,
+    query: NDArray[np.float32],
+    *,
+    k: int,
+    ranking: Ranking,
+    allowed: NDArray[np.int64] | None,
+) -> Ranked | None:
+    """The top ``k`` by a certified threshold test, or None where the caller's path must rank.
+
+    Returns:
+        The ranking (``path`` "exact" for a screened flat index, "scale" for approximate kinds); None when
+        scores are min-max normalised, ``allowed`` is given, the index is exact without a screen
+        (``exact``, untrained ``ivf``/``sq8``), or a screened flat index could not certify its candidates.
+    """
+    # Chunked memories have several vectors under chunk ids: the full paths aggregate them per memory.
+    if ranking.scoring.normalize != "none" or allowed is not None or not len(attributes) or attributes.chunked:
+        return None
+    screen: Callable[[NDArray[np.float32], int], Screened | None] | None = getattr(index, "screen", None)
+    exact = screen is not None
+    if not exact and index.matrix() is not None:
+        return None
+    weight = ranking.scoring.relevance * (1 - _lexical_share(ranking))
+    prior = _largest_prior(attributes, ranking)
+    if exact and (weight <= 0 or prior / weight > MAX_PRIOR_BAND):
+        return None
+    lexical = _lexical_ids(attributes, ranking)
+    count = max(k, SCREEN_CANDIDATES if exact else ranking.candidates)
+    for _ in range(2):
+        found = screen(query, count) if screen is not None else _search(index, query, count)
+        if found is None:
+            return None
+        ids, cosine, beyond = found
+        ids, cosine = _with_lexical(index, attributes, query, ids, cosine, lexical)
+        ranked = _best(ids, cosine, *_attributes_of(attributes, ids), None, k, ranking, "exact" if exact else "scale")
+        if _certified(ranked, k, reach=weight * beyond + prior if np.isfinite(beyond) else None):
+            return ranked
+        count *= WIDEN if exact else WIDEN_APPROXIMATE
+    if exact:
+        return None
+    return _scale_fallback(index, attributes, query, ids, cosine, k=k, ranking=ranking)
+
+
+def _certified(ranked: Ranked, k: int, *, reach: float | None) -> bool:
+    """Whether no memory left out (each scoring at most ``reach``; None: none was left out) can enter."""
+    if reach is None:
+        return True
+    # Strictly: a left-out memory tying the k-th could take its place by id order.
+    return len(ranked.ids) == k and float(ranked.components.score[-1]) > reach
+
+
+def _lexical_share(ranking: Ranking) -> float:
+    return ranking.lexical_weight if ranking.lexical and ranking.lexical_weight > 0 else 0.0
+
+
+def _largest_prior(attributes: MemoryAttributes, ranking: Ranking) -> float:
+    """The most recency and importance together could add to any memory's score."""
+    scoring = ranking.scoring
+    age = max(ranking.now.timestamp() - float(attributes.last_accessed.max()), 0.0)
+    recency = 0.5 ** (age / scoring.half_life.total_seconds())
+    return float(scoring.recency * recency + scoring.importance * float(attributes.importance.max()))
+
+
+def _lexical_ids(attributes: MemoryAttributes, ranking: Ranking) -> NDArray[np.int64]:
+    """The lexical matches the replica holds (others were archived or deleted since)."""
+    if not ranking.lexical:
+        return np.zeros(0, dtype=np.int64)
+    ids = np.fromiter(ranking.lexical, dtype=np.int64, count=len(ranking.lexical))
+    return ids[isin_sorted(ids, attributes.ids)]
+
+
+def _search(index: VectorIndex, query: NDArray[np.float32], count: int) -> Screened:
+    """The approximate index's best ``count``; its scores are those re-scoring would give (HNSW and IVF
+    store the vectors exactly, SQ8 decodes the same codes), and the last bounds the rest as far as the
+    search found the true best."""
+    scores, ids = index.search(query, count)
+    beyond = float(scores[0, -1]) if ids.shape[1] == count and count < len(index) else -np.inf
+    return ids[0], scores[0], beyond
+
+
+def _with_lexical(
+    index: VectorIndex,
+    attributes: MemoryAttributes,
+    query: NDArray[np.float32],
+    ids: NDArray[np.int64],
+    cosine: NDArray[np.float32],
+    lexical: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """Candidates (sorted by id, so ties break by the smaller id as in the full path) and their cosines,
+    lexical matches included."""
+    held = isin_sorted(ids, attributes.ids)  # an index entry the attributes lack is not rankable
+    if not held.all():
+        ids, cosine = ids[held], cosine[held]
+    order = np.argsort(ids, kind="stable")
+    ids, cosine = ids[order], cosine[order]
+    return _add_candidates(index, query, ids, cosine, lexical)
+
+
+def _add_candidates(
+    index: VectorIndex,
+    query: NDArray[np.float32],
+    ids: NDArray[np.int64],
+    cosine: NDArray[np.float32],
+    more: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """Candidates sorted by id with ``more`` ids (held by the index) added, their cosines computed."""
+    # isin_sorted, not np.isin: np.isin costs ~80 µs even on empty input, a share of a 1 ms recall.
+    extra = more[~isin_sorted(more, ids)] if len(more) else more
+    if not len(extra):
+        return ids, cosine
+    ids = np.concatenate([ids, extra])
+    cosine = np.concatenate([cosine, np.asarray(index.vectors(extra) @ query, dtype=np.float32)])
+    order = np.argsort(ids, kind="stable")
+    return ids[order], cosine[order]
+
+
+def _attributes_of(
+    attributes: MemoryAttributes, ids: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
+    rows = attributes.rows(ids)
+    return attributes.last_accessed[rows], attributes.importance[rows]
+
+
+def _scale_fallback(
+    index: VectorIndex,
+    attributes: MemoryAttributes,
+    query: NDArray[np.float32],
+    ids: NDArray[np.int64],
+    cosine: NDArray[np.float32],
+    *,
+    k: int,
+    ranking: Ranking,
+) -> Ranked:
+    """Uncertified on an approximate index: add the top C by recency and by importance as candidates."""
+    count = max(ranking.candidates, k)
+    leaders = np.unique(
+        np.concatenate(
+            [attributes.top(attributes.last_accessed, count, None), attributes.top(attributes.importance, count, None)]
+        )
+    )
+    ids, cosine = _add_candidates(index, query, ids, cosine, leaders)
+    return _best(ids, cosine, *_attributes_of(attributes, ids), None, k, ranking, "scale")
