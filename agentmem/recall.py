@@ -186,7 +186,8 @@ def rank_query(
         kept = [i for i, m in enumerate(ranked.memories) if not plan.repeats.repeats(m.memory.text)][:k]
         # Fewer than asked for means the namespace (or the filter) has no more to give.
         if len(kept) == k or len(ranked.memories) < fetch:
-            return Candidates([ranked.memories[i] for i in kept], ranked.vectors[kept], ranked.path)
+            chosen = ranked.vectors[kept] if len(ranked.vectors) else ranked.vectors  # none asked for
+            return Candidates([ranked.memories[i] for i in kept], chosen, ranked.path)
         fetch *= 2
 
 
