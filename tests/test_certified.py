@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from agentmem import HashingEmbedder, MemoryFilter, MemoryStore, NewMemory
 from agentmem.attributes import MemoryAttributes
 from agentmem.certified import certified_rank
+from agentmem.chunking import MemoryVectors
 from agentmem.config import DEFAULT_SCORING
 from agentmem.index import FaissIndex, HnswIndex, create_index
 from agentmem.index.half import HALF_COPY_MIN, HalfCopy
@@ -45,7 +46,13 @@ def _brute_force(
 ) -> Ranked:
     rows = attributes.rows(ids)
     return rank_vectors(
-        ids, vectors, attributes.last_accessed[rows], attributes.importance[rows], query, k=k, ranking=ranking
+        ids,
+        MemoryVectors.single(vectors),
+        attributes.last_accessed[rows],
+        attributes.importance[rows],
+        query,
+        k=k,
+        ranking=ranking,
     )
 
 
