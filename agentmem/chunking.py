@@ -58,11 +58,21 @@ def split_text(text: str, *, tokenizer: Tokenizer, window: int, overlap: int) ->
     Raises:
         ConfigError: ``window`` or ``overlap`` is out of range.
     """
+    _check_window(window, overlap)
+    return [text] if _fits(text, tokenizer, window) else _cut(text, tokenizer, window, overlap)
+
+
+def _check_window(window: int, overlap: int) -> None:
     if window < 1 or not 0 <= overlap < window:
         raise ConfigError(f"chunk window must be >= 1 and overlap in [0, window), got {window} and {overlap}")
-    # A token covers at least one character, so a text no longer than the window in characters fits.
-    if len(text) <= window or tokenizer.count(text) <= window:
-        return [text]
+
+
+def _fits(text: str, tokenizer: Tokenizer, tokens: int) -> bool:
+    # A token covers at least one character, so a text no longer than that in characters fits.
+    return len(text) <= tokens or tokenizer.count(text) <= tokens
+
+
+def _cut(text: str, tokenizer: Tokenizer, window: int, overlap: int) -> list[str]:
     units = [u for start, end in _sentences(text) for u in _fit(text, start, end, tokenizer, window)]
     chunks: list[str] = []
     first = 0
@@ -129,17 +139,14 @@ class TextChunker:
     whole_up_to: int | None = None  # texts of at most this many tokens are embedded whole (default: window)
 
     def __post_init__(self) -> None:
-        if self.window < 1 or not 0 <= self.overlap < self.window:
-            raise ConfigError(
-                f"chunk window must be >= 1 and overlap in [0, window), got {self.window} and {self.overlap}"
-            )
+        _check_window(self.window, self.overlap)
 
     def split(self, text: str) -> list[str]:
         """The chunks of ``text`` (the text itself when it fits)."""
-        whole = self.whole_up_to or self.window
-        if len(text) <= whole or self.tokenizer.count(text) <= whole:
+        # One count decides: a text too long to read whole is longer than the (smaller) window too.
+        if _fits(text, self.tokenizer, self.whole_up_to or self.window):
             return [text]
-        return split_text(text, tokenizer=self.tokenizer, window=self.window, overlap=self.overlap)
+        return _cut(text, self.tokenizer, self.window, self.overlap)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from agentmem.replicas import Replica
 from agentmem.retrieval import Scoring
 from agentmem.types import MemoryFilter, MemoryRecord, ScoredMemory
 
-__all__ = ["Candidates", "rank_namespace", "rank_query", "touch"]
+__all__ = ["Candidates", "rank_query", "touch"]
 
 # Extra candidates ranked when some may repeat the messages: an Auto-GPT loop's 9 messages hold the stored
 # copies of about 3 steps, so one round nearly always suffices; more rounds double it.
@@ -38,30 +38,6 @@ class Candidates:
     memories: list[ScoredMemory]
     vectors: NDArray[np.float32]
     path: str
-
-
-def rank_namespace(
-    *,
-    repository: Repository,
-    snapshots: SnapshotReader,
-    replica: Replica,
-    ns: NamespaceRow,
-    query: str,
-    vector: NDArray[np.float32],
-    k: int,
-    now: datetime,
-    scoring: Scoring,
-    where: MemoryFilter,
-    hybrid: bool,
-    config: RecallConfig,
-) -> Candidates:
-    """The ``k`` best memories of ``ns`` for ``query`` (embedded as ``vector``), best first."""
-    ranked, archived_vectors = _rank(
-        repository=repository, snapshots=snapshots, replica=replica, ns=ns, query=query, vector=vector, k=k,
-        now=now, scoring=scoring, where=where, hybrid=hybrid, config=config,
-    )  # fmt: skip
-    records = repository.get_many(ns, [int(i) for i in ranked.ids])
-    return _candidates(replica, ranked, records, archived_vectors, vectors=True)
 
 
 def _rank(
