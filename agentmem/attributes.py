@@ -1,10 +1,13 @@
-"""In-memory scoring attributes of a namespace's active memories: last access, importance, chunks by id.
+"""In-memory scoring attributes of a namespace's active memories: last access, importance, creation, chunks.
 
-The recall paths score every candidate in one vectorised pass; these arrays give them recency and
-importance without a SQL round trip. They are kept in id order (ids only grow, so new memories append).
+The recall paths score every candidate in one vectorised pass; these arrays give them recency, importance
+and the creation time a query may name without a SQL round trip. They are kept in id order (ids only grow,
+so new memories append).
 """
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,12 +16,14 @@ from agentmem.chunking import chunk_ids
 
 __all__ = ["MemoryAttributes"]
 
+_T = TypeVar("_T", bound=np.generic)
+
 
 class MemoryAttributes:
-    """Last-access times (epoch seconds), importances and chunk counts of active memories, by id.
+    """Last-access and creation times (epoch seconds), importances and chunk counts of active memories, by id.
 
     ``chunks`` is the number of vectors a memory has in the index (1 unless it was embedded in chunks, see
-    :mod:`agentmem.chunking`).
+    :mod:`agentmem.chunking`). ``created`` defaults to 0 (the epoch) for callers that never rank by time.
     """
 
     def __init__(
@@ -27,18 +32,15 @@ class MemoryAttributes:
         last_accessed: NDArray[np.float64] | None = None,
         importance: NDArray[np.float32] | None = None,
         chunks: NDArray[np.int64] | None = None,
+        created: NDArray[np.float64] | None = None,
     ) -> None:
-        self.ids = np.zeros(0, np.int64) if ids is None else np.asarray(ids, np.int64)
-        self.last_accessed = np.zeros(0, np.float64) if last_accessed is None else np.asarray(last_accessed, np.float64)
-        self.importance = np.zeros(0, np.float32) if importance is None else np.asarray(importance, np.float32)
-        self.chunks = np.ones(self.ids.size, np.int64) if chunks is None else np.asarray(chunks, np.int64)
-        order = np.argsort(self.ids, kind="stable")
-        self.ids, self.last_accessed, self.importance, self.chunks = (
-            self.ids[order],
-            self.last_accessed[order],
-            self.importance[order],
-            self.chunks[order],
-        )
+        ids = np.zeros(0, np.int64) if ids is None else np.asarray(ids, np.int64)
+        order = np.argsort(ids, kind="stable")
+        self.ids = ids[order]
+        self.last_accessed = _column(last_accessed, np.float64, 0, ids.size)[order]
+        self.importance = _column(importance, np.float32, 0, ids.size)[order]
+        self.chunks = _column(chunks, np.int64, 1, ids.size)[order]
+        self.created = _column(created, np.float64, 0, ids.size)[order]
         # Incremented whenever the set of ids changes, so callers can cache id → row lookups.
         self.generation = 0
 
@@ -64,31 +66,40 @@ class MemoryAttributes:
         found[found] = self.ids[rows[found]] == ids[found]
         return chunk_ids(ids[found], self.chunks[rows[found]])
 
+    def select(self, keep: NDArray[np.bool_]) -> MemoryAttributes:
+        """The attributes of the rows where ``keep`` is true."""
+        return MemoryAttributes(
+            self.ids[keep], self.last_accessed[keep], self.importance[keep], self.chunks[keep], self.created[keep]
+        )
+
     def upsert(
         self,
         ids: NDArray[np.int64],
         last_accessed: NDArray[np.float64],
         importance: NDArray[np.float32],
         chunks: NDArray[np.int64] | None = None,
+        created: NDArray[np.float64] | None = None,
     ) -> None:
         """Set the attributes of these ids, adding the ids not present yet (with ``chunks`` vectors each)."""
         if not ids.size:
             return
+        chunks = _column(chunks, np.int64, 1, ids.size)
+        created = _column(created, np.float64, 0, ids.size)
         rows = np.searchsorted(self.ids, ids)
         present = rows < self.ids.size
         present[present] = self.ids[rows[present]] == ids[present]
         self.last_accessed[rows[present]] = last_accessed[present]
         self.importance[rows[present]] = importance[present]
+        self.created[rows[present]] = created[present]
         new = ~present
         if new.any():
-            ids_new = ids[new]
-            merged = np.concatenate([self.ids, ids_new])
+            merged = np.concatenate([self.ids, ids[new]])
             order = np.argsort(merged, kind="stable")
             self.ids = merged[order]
             self.last_accessed = np.concatenate([self.last_accessed, last_accessed[new]])[order]
             self.importance = np.concatenate([self.importance, importance[new]])[order]
-            added = np.ones(int(new.sum()), np.int64) if chunks is None else np.asarray(chunks, np.int64)[new]
-            self.chunks = np.concatenate([self.chunks, added])[order]
+            self.chunks = np.concatenate([self.chunks, chunks[new]])[order]
+            self.created = np.concatenate([self.created, created[new]])[order]
             self.generation += 1
 
     def remove(self, ids: NDArray[np.int64]) -> None:
@@ -96,12 +107,9 @@ class MemoryAttributes:
             return
         keep = ~np.isin(self.ids, ids)
         if not keep.all():
-            self.ids, self.last_accessed, self.importance, self.chunks = (
-                self.ids[keep],
-                self.last_accessed[keep],
-                self.importance[keep],
-                self.chunks[keep],
-            )
+            kept = self.select(keep)
+            self.ids, self.last_accessed, self.importance = kept.ids, kept.last_accessed, kept.importance
+            self.chunks, self.created = kept.chunks, kept.created
             self.generation += 1
 
     def touch(self, ids: NDArray[np.int64], when: float) -> None:
@@ -121,4 +129,9 @@ class MemoryAttributes:
         return self.ids[chosen]
 
     def nbytes(self) -> int:
-        return int(self.ids.nbytes + self.last_accessed.nbytes + self.importance.nbytes + self.chunks.nbytes)
+        arrays = (self.ids, self.last_accessed, self.importance, self.chunks, self.created)
+        return int(sum(a.nbytes for a in arrays))
+
+
+def _column(values: NDArray[Any] | None, dtype: type[_T], default: int, size: int) -> NDArray[_T]:
+    return np.full(size, default, dtype=dtype) if values is None else np.asarray(values, dtype=dtype)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
+from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
 from agentmem.forgetting import PrunePlan
 from agentmem.parts import StoreParts
@@ -67,15 +68,18 @@ def add_memories(
                 for p in fresh
             ]
             stored = parts.repository.insert(ns, pending, model_id=ns.model_id)
+            created = np.asarray([checked[p][3] for p in fresh], dtype=np.float64)
             records.update(zip(fresh, stored, strict=True))
             parts.replicas.applied(
                 ns,
                 version=stored[0].version,
-                upsert=(
-                    np.asarray([r.id for r in stored], dtype=np.int64),
-                    vectors.select(fresh),
-                    np.asarray([checked[p][3] for p in fresh], dtype=np.float64),
-                    np.asarray([importances[p] for p in fresh], dtype=np.float32),
+                upsert=Snapshot(
+                    ids=np.asarray([r.id for r in stored], dtype=np.int64),
+                    vectors=vectors.select(fresh),
+                    last_accessed=created,
+                    importance=np.asarray([importances[p] for p in fresh], dtype=np.float32),
+                    created_at=created,
+                    version=stored[0].version,
                 ),
             )
         repeats = [p for p in range(len(news)) if p not in records]
@@ -108,14 +112,5 @@ def _strengthen(
     updated, version = parts.lifecycle.strengthen(ns, strengths, when=now)
     by_id = {r.id: r for r in updated}
     ids = np.asarray(sorted(by_id), dtype=np.int64)
-    parts.replicas.applied(
-        ns,
-        version=version,
-        upsert=(
-            ids,
-            parts.snapshots.of(ns, ids.tolist()).vectors,
-            np.asarray([to_epoch(by_id[int(i)].last_accessed_at) for i in ids]),
-            np.asarray([by_id[int(i)].importance for i in ids], dtype=np.float32),
-        ),
-    )
+    parts.replicas.applied(ns, version=version, upsert=parts.snapshots.of(ns, ids.tolist()))
     return {p: by_id[m] for p, m in target_of.items()}

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from agentmem.db.rows import NamespaceRow, PendingMemory
+from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
 from agentmem.errors import ConfigError
 from agentmem.forgetting import PrunePlan, choose_victims, retention
@@ -25,15 +26,15 @@ __all__ = ["pending_importance", "prune", "reflect", "restore"]
 
 def pending_importance(parts: StoreParts, ns: NamespaceRow) -> float:
     """Sum of the importances of active, not yet reflected memories of the reflected kinds."""
-    snapshot, _created, _texts = parts.snapshots.for_reflection(ns, parts.policy.reflection.kinds)
+    snapshot, _texts = parts.snapshots.for_reflection(ns, parts.policy.reflection.kinds)
     return float(snapshot.importance.sum())
 
 
 def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool) -> list[Reflection]:
     """Group related observations, summarise each group into a reflection and archive the sources."""
     policy = parts.policy.reflection
-    snapshot, created, texts = parts.snapshots.for_reflection(ns, policy.kinds)
-    groups = group_for_reflection(snapshot.ids, snapshot.vectors.means(), created, policy=policy)
+    snapshot, texts = parts.snapshots.for_reflection(ns, policy.kinds)
+    groups = group_for_reflection(snapshot.ids, snapshot.vectors.means(), snapshot.created_at, policy=policy)
     row_of = {int(i): r for r, i in enumerate(snapshot.ids)}
     results = []
     for group in groups:
@@ -50,7 +51,7 @@ def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool
             content_hash=content_hash(summary),
             kind="reflection",
             importance=reflection_importance(snapshot.importance[rows]),
-            created_at=float(created[rows].max()),
+            created_at=float(snapshot.created_at[rows].max()),
             metadata={"sources": len(group), "reflected_at": now.isoformat()},
             vectors=vectors.rows,
         )
@@ -63,11 +64,13 @@ def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool
                 ns,
                 version=version,
                 remove=np.asarray(archived, dtype=np.int64),
-                upsert=(
-                    np.asarray([record.id], dtype=np.int64),
-                    vectors,
-                    np.asarray([pending.created_at]),
-                    np.asarray([pending.importance], dtype=np.float32),
+                upsert=Snapshot(
+                    ids=np.asarray([record.id], dtype=np.int64),
+                    vectors=vectors,
+                    last_accessed=np.asarray([pending.created_at]),
+                    importance=np.asarray([pending.importance], dtype=np.float32),
+                    created_at=np.asarray([pending.created_at]),
+                    version=version,
                 ),
             )
         results.append(Reflection(record, summary, tuple(archived)))
@@ -102,7 +105,5 @@ def restore(parts: StoreParts, ns: NamespaceRow, ids: Sequence[int]) -> list[int
         restored, version = parts.lifecycle.set_status(ns, ids, status="active", only_from="archived")
         if restored and version is not None:
             snap = parts.snapshots.of(ns, restored)
-            parts.replicas.applied(
-                ns, version=version, upsert=(snap.ids, snap.vectors, snap.last_accessed, snap.importance)
-            )
+            parts.replicas.applied(ns, version=version, upsert=snap)
     return restored

@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 
 from agentmem.chunking import MemoryVectors
 from agentmem.db.rows import ImportedRow, NamespaceRow, to_epoch, vectors_from_blob
+from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
 from agentmem.parts import StoreParts
 from agentmem.types import ExportedMemory, NewMemory
@@ -59,11 +60,13 @@ def import_memories(
     parts.replicas.applied(
         ns,
         version=version,
-        upsert=(
-            np.asarray(ids, dtype=np.int64)[active],
-            vectors.select(active),
-            np.asarray([to_epoch(i.record.last_accessed_at) for i in batch])[active],
-            np.asarray([i.record.importance for i in batch], dtype=np.float32)[active],
+        upsert=Snapshot(
+            ids=np.asarray(ids, dtype=np.int64)[active],
+            vectors=vectors.select(active),
+            last_accessed=np.asarray([to_epoch(i.record.last_accessed_at) for i in batch])[active],
+            importance=np.asarray([i.record.importance for i in batch], dtype=np.float32)[active],
+            created_at=np.asarray([to_epoch(i.record.created_at) for i in batch])[active],
+            version=version,
         ),
     )
     return ids

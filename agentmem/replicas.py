@@ -19,9 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.attributes import MemoryAttributes
-from agentmem.chunking import MemoryVectors
 from agentmem.db.rows import NamespaceRow
-from agentmem.db.snapshots import SnapshotReader
+from agentmem.db.snapshots import Snapshot, SnapshotReader
 from agentmem.errors import IndexCorruptError
 from agentmem.index import VectorIndex, create_index, load_index
 
@@ -123,14 +122,14 @@ class IndexReplicas:
         ns: NamespaceRow,
         *,
         version: int,
-        upsert: tuple[NDArray[np.int64], MemoryVectors, NDArray[np.float64], NDArray[np.float32]] | None = None,
+        upsert: Snapshot | None = None,
         remove: NDArray[np.int64] | None = None,
         touched: tuple[NDArray[np.int64], float] | None = None,
     ) -> None:
         """Apply a change just committed to SQL at ``version`` to the loaded replica, if any.
 
         Args:
-            upsert: ids, vectors (chunks included), last-access times and importances of new memories.
+            upsert: the vectors (chunks included) and attributes of memories now active.
             remove: ids that left the active set.
             touched: ids returned by recall, and the access time recorded for them.
 
@@ -147,8 +146,8 @@ class IndexReplicas:
                 return
             if remove is not None and len(remove):
                 _remove(replica, remove)
-            if upsert is not None and len(upsert[0]):
-                _upsert(replica, *upsert)
+            if upsert is not None and len(upsert.ids):
+                _upsert(replica, upsert)
             if touched is not None:
                 replica.attributes.touch(*touched)
             replica.index.version = version
@@ -213,7 +212,7 @@ class IndexReplicas:
         except IndexCorruptError as exc:
             logger.warning("%s: rebuilding it from SQL", exc)
             return self._build(ns)
-        ids, last_accessed, importance, chunks, current = self._snapshots.attributes(ns)
+        attributes, current = self._snapshots.attributes(ns)
         if index.kind != self._kind or index.dimensions != ns.dimensions or index.version > current:
             logger.warning(
                 "vector index %s does not match the database (kind %s, %d-d, version %d; database %d-d at "
@@ -224,8 +223,7 @@ class IndexReplicas:
         self._saved_version[ns.id] = index.version
         # The attributes must describe exactly the memories the index holds, as the replay that follows
         # adds what the file missed to both: attributes of newer memories would hide them from it.
-        held = np.isin(ids, index.ids())
-        return Replica(index, MemoryAttributes(ids[held], last_accessed[held], importance[held], chunks[held]))
+        return Replica(index, attributes.select(np.isin(attributes.ids, index.ids())))
 
     def _build(self, ns: NamespaceRow) -> Replica:
         snapshot = self._snapshots.active(ns)
@@ -234,18 +232,14 @@ class IndexReplicas:
             index.upsert(snapshot.vector_ids, snapshot.vectors.rows)
         index.version = snapshot.version
         self._saved_version.pop(ns.id, None)
-        attributes = MemoryAttributes(
-            snapshot.ids, snapshot.last_accessed, snapshot.importance, snapshot.vectors.counts
-        )
-        return Replica(index, attributes)
+        return Replica(index, _attributes(snapshot))
 
     def _replay(self, ns: NamespaceRow, replica: Replica) -> None:
         changes = self._snapshots.changes_since(ns, replica.version)
         if len(changes.remove_ids):
             _remove(replica, changes.remove_ids)
         if len(changes.active.ids):
-            active = changes.active
-            _upsert(replica, active.ids, active.vectors, active.last_accessed, active.importance)
+            _upsert(replica, changes.active)
         replica.index.version = changes.version
         self._checkpoint_if_due(ns.id, replica)
 
@@ -268,17 +262,20 @@ def _remove(replica: Replica, ids: NDArray[np.int64]) -> None:
     replica.attributes.remove(ids)
 
 
-def _upsert(
-    replica: Replica,
-    ids: NDArray[np.int64],
-    vectors: MemoryVectors,
-    last_accessed: NDArray[np.float64],
-    importance: NDArray[np.float32],
-) -> None:
+def _attributes(snapshot: Snapshot) -> MemoryAttributes:
+    return MemoryAttributes(
+        snapshot.ids, snapshot.last_accessed, snapshot.importance, snapshot.vectors.counts, snapshot.created_at
+    )
+
+
+def _upsert(replica: Replica, snapshot: Snapshot) -> None:
     # A memory's vectors never change in place: memories already held only update their attributes (recall
     # touched them), and re-adding their vectors would cost a full FAISS compaction.
+    ids = snapshot.ids
     new = ~np.isin(ids, replica.attributes.ids)
     if new.any():
-        fresh = vectors.select(new)
+        fresh = snapshot.vectors.select(new)
         replica.index.upsert(fresh.ids(ids[new]), fresh.rows)
-    replica.attributes.upsert(ids, last_accessed, importance, vectors.counts)
+    replica.attributes.upsert(
+        ids, snapshot.last_accessed, snapshot.importance, snapshot.vectors.counts, snapshot.created_at
+    )

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, func, select
 
+from agentmem.attributes import MemoryAttributes
 from agentmem.chunking import MemoryVectors
 from agentmem.db.models import memories, namespaces, tombstones
 from agentmem.db.rows import NamespaceRow, vectors_from_blob
@@ -29,6 +30,7 @@ class Snapshot:
     vectors: MemoryVectors
     last_accessed: NDArray[np.float64]
     importance: NDArray[np.float32]
+    created_at: NDArray[np.float64]
     version: int
 
     @property
@@ -46,7 +48,13 @@ class Changes:
     version: int
 
 
-_SNAPSHOT_COLUMNS = (memories.c.id, memories.c.embedding, memories.c.last_accessed_at, memories.c.importance)
+_SNAPSHOT_COLUMNS = (
+    memories.c.id,
+    memories.c.embedding,
+    memories.c.last_accessed_at,
+    memories.c.importance,
+    memories.c.created_at,
+)
 
 
 class SnapshotReader:
@@ -80,10 +88,8 @@ class SnapshotReader:
             ).all()
         return _snapshot(rows, ns.dimensions, version)
 
-    def attributes(
-        self, ns: NamespaceRow
-    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float32], NDArray[np.int64], int]:
-        """Ids, last-access times, importances and chunk counts of the active memories, and their version."""
+    def attributes(self, ns: NamespaceRow) -> tuple[MemoryAttributes, int]:
+        """The scoring attributes of the active memories (no vectors), and the version they reflect."""
         with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
@@ -92,27 +98,31 @@ class SnapshotReader:
                     memories.c.last_accessed_at,
                     memories.c.importance,
                     func.length(memories.c.embedding),
+                    memories.c.created_at,
                 ).where(memories.c.namespace_id == ns.id, memories.c.status == "active")
             ).all()
-        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        last = np.fromiter((r[1] for r in rows), np.float64, len(rows))
-        importance = np.fromiter((r[2] for r in rows), np.float32, len(rows))
-        chunks = np.fromiter((r[3] for r in rows), np.int64, len(rows)) // (4 * ns.dimensions)
-        return ids, last, importance, chunks, version
+        n = len(rows)
+        attributes = MemoryAttributes(
+            ids=np.fromiter((r[0] for r in rows), np.int64, n),
+            last_accessed=np.fromiter((r[1] for r in rows), np.float64, n),
+            importance=np.fromiter((r[2] for r in rows), np.float32, n),
+            chunks=np.fromiter((r[3] for r in rows), np.int64, n) // (4 * ns.dimensions),
+            created=np.fromiter((r[4] for r in rows), np.float64, n),
+        )
+        return attributes, version
 
-    def for_reflection(self, ns: NamespaceRow, kinds: Sequence[str]) -> tuple[Snapshot, NDArray[np.float64], list[str]]:
-        """Active memories of these kinds: vectors and attributes, creation times, texts (id order)."""
+    def for_reflection(self, ns: NamespaceRow, kinds: Sequence[str]) -> tuple[Snapshot, list[str]]:
+        """Active memories of these kinds: vectors and attributes, texts (id order)."""
         with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
-                select(*_SNAPSHOT_COLUMNS, memories.c.created_at, memories.c.text)
+                select(*_SNAPSHOT_COLUMNS, memories.c.text)
                 .where(
                     memories.c.namespace_id == ns.id, memories.c.status == "active", memories.c.kind.in_(list(kinds))
                 )
                 .order_by(memories.c.id)
             ).all()
-        created = np.fromiter((r.created_at for r in rows), np.float64, len(rows))
-        return _snapshot(rows, ns.dimensions, version), created, [str(r.text) for r in rows]
+        return _snapshot(rows, ns.dimensions, version), [str(r.text) for r in rows]
 
     def retention_inputs(
         self, ns: NamespaceRow
@@ -174,6 +184,7 @@ def _snapshot(rows: Sequence[Any], dimensions: int, version: int) -> Snapshot:
         vectors=_vectors(rows, dimensions),
         last_accessed=np.fromiter((r.last_accessed_at for r in rows), np.float64, n),
         importance=np.fromiter((r.importance for r in rows), np.float32, n),
+        created_at=np.fromiter((r.created_at for r in rows), np.float64, n),
         version=version,
     )
 
