@@ -1,13 +1,14 @@
 """Certified ranking: the top k from a few hundred candidates, checked against what every other memory could score.
 
 The default score is ``w_rel * relevance + w_rec * recency + w_imp * importance`` with hybrid relevance
-``(1 - a) * cosine + a * lexical`` (see :mod:`agentmem.ranking`). Every lexical match is a candidate, so a
-memory that is not a candidate has relevance ``(1 - a) * cosine``, and its recency and importance are at
-most the namespace's largest. A search that returns the best ``C`` cosines also bounds the cosine of every
-memory it left out. So (a threshold test in the manner of Fagin's threshold algorithm): if the k-th best
-candidate's exact score beats
+``(1 - t) * ((1 - a) * cosine + a * lexical) + t * dated`` (see :mod:`agentmem.ranking`; ``t`` is 0 unless
+the query names a time). Every lexical match and every memory created in a time the query names is a
+candidate, so a memory that is not a candidate has relevance ``(1 - t) * (1 - a) * cosine``, and its
+recency and importance are at most the namespace's largest. A search that returns the best ``C`` cosines
+also bounds the cosine of every memory it left out. So (a threshold test in the manner of Fagin's
+threshold algorithm): if the k-th best candidate's exact score beats
 
-    w_rel * (1 - a) * (bound on a left-out cosine) + w_rec * max recency + w_imp * max importance
+    w_rel * (1 - t) * (1 - a) * (bound on a left-out cosine) + w_rec * max recency + w_imp * max importance
 
 no memory left out can enter the top k, and the candidates' top k is the exact top k. Otherwise ``C``
 grows (16 times for a screen, 4 times for an approximate search) and the test runs once more; past that
@@ -23,8 +24,8 @@ Where the bound on left-out cosines comes from decides what "exact" means:
   in ``benchmarks/``. A result that stays uncertified also takes the top C by recency and by importance
   as candidates, as the scale path always did.
 
-Min-max normalisation (scores depend on the candidate set) and filtered searches keep the paths of
-:func:`agentmem.ranking.rank`.
+Min-max normalisation (scores depend on the candidate set), filtered searches and queries naming times
+that hold more than :data:`MAX_DATED` memories keep the paths of :func:`agentmem.ranking.rank`.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ from numpy.typing import NDArray
 from agentmem.attributes import MemoryAttributes
 from agentmem.index import VectorIndex
 from agentmem.index.base import isin_sorted
-from agentmem.ranking import Ranked, Ranking, _best
+from agentmem.ranking import Ranked, Ranking, _attributes_at, _best
 
 # What a screen or an approximate search gives: candidate ids, their cosines, a bound on every other's.
 Screened = tuple[NDArray[np.int64], NDArray[np.float32], float]
 
-__all__ = ["SCREEN_CANDIDATES", "certified_rank"]
+__all__ = ["MAX_DATED", "SCREEN_CANDIDATES", "certified_rank"]
 
 # Candidates the float16 screen starts with: the top 10 needed up to 193 of them on LoCoMo-based vectors
 # at 1M memories (median 84; benchmarks/recall_speed.py), and a larger heap costs the scan next to nothing.
@@ -54,6 +55,8 @@ WIDEN_APPROXIMATE = 4
 # A cosine band this wide (left-out recency and importance over the relevance weight) cannot be certified
 # by a few candidates: rank fully at once instead of scanning twice first.
 MAX_PRIOR_BAND = 0.5
+# Memories created in the times a query names that still join the candidates; more take the full ranking.
+MAX_DATED = 4096
 
 
 def certified_rank(
@@ -79,11 +82,16 @@ def certified_rank(
     exact = screen is not None
     if not exact and index.matrix() is not None:
         return None
-    weight = ranking.scoring.relevance * (1 - _lexical_share(ranking))
+    weight = ranking.scoring.relevance * (1 - _lexical_share(ranking)) * (1 - ranking.time_share)
     prior = _largest_prior(attributes, ranking)
     if exact and (weight <= 0 or prior / weight > MAX_PRIOR_BAND):
         return None
+    dated = attributes.ids[ranking.dated(attributes.created)] if ranking.time_share > 0 else None
+    if dated is not None and dated.size > MAX_DATED:
+        return None
     lexical = _lexical_ids(attributes, ranking)
+    if dated is not None and dated.size:
+        lexical = np.union1d(lexical, dated)
     count = max(k, SCREEN_CANDIDATES if exact else ranking.candidates)
     for _ in range(2):
         found = screen(query, count) if screen is not None else _search(index, query, count)
@@ -91,7 +99,8 @@ def certified_rank(
             return None
         ids, cosine, beyond = found
         ids, cosine = _with_lexical(index, attributes, query, ids, cosine, lexical)
-        ranked = _best(ids, cosine, *_attributes_of(attributes, ids), None, k, ranking, "exact" if exact else "scale")
+        path = "exact" if exact else "scale"
+        ranked = _best(ids, cosine, _attributes_at(attributes, attributes.rows(ids)), None, k, ranking, path)
         if _certified(ranked, k, reach=weight * beyond + prior if np.isfinite(beyond) else None):
             return ranked
         count *= WIDEN if exact else WIDEN_APPROXIMATE
@@ -173,13 +182,6 @@ def _add_candidates(
     return ids[order], cosine[order]
 
 
-def _attributes_of(
-    attributes: MemoryAttributes, ids: NDArray[np.int64]
-) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
-    rows = attributes.rows(ids)
-    return attributes.last_accessed[rows], attributes.importance[rows]
-
-
 def _scale_fallback(
     index: VectorIndex,
     attributes: MemoryAttributes,
@@ -198,4 +200,4 @@ def _scale_fallback(
         )
     )
     ids, cosine = _add_candidates(index, query, ids, cosine, leaders)
-    return _best(ids, cosine, *_attributes_of(attributes, ids), None, k, ranking, "scale")
+    return _best(ids, cosine, _attributes_at(attributes, attributes.rows(ids)), None, k, ranking, "scale")

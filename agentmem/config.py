@@ -40,6 +40,11 @@ class RecallConfig:
         dedupe_threshold: cosine at or above which a memory counts as a near-duplicate of a better one.
         query: how a list of recent messages, or a query longer than the embedding model reads, becomes
             the query (see :mod:`agentmem.conversation`).
+        time_weight: share of relevance given, when the query names a time ("in May 2023", "yesterday",
+            see :mod:`agentmem.timespans`), to whether a memory was created then, in [0, 1); 0 ignores
+            the times queries name.
+        time_slack: how far before and after a named time a memory still counts as created then (12
+            hours by default: a day named in any timezone).
     """
 
     scoring: Scoring = field(default_factory=lambda: DEFAULT_SCORING)
@@ -52,6 +57,8 @@ class RecallConfig:
     max_memories: int = 50
     dedupe_threshold: float = 0.95
     query: QueryPolicy = field(default_factory=QueryPolicy)
+    time_weight: float = 0.2
+    time_slack: timedelta = timedelta(hours=12)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.lexical_weight <= 1.0:
@@ -59,6 +66,10 @@ class RecallConfig:
         for name in ("lexical_candidates", "scale_candidates", "max_memories"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        if not 0.0 <= self.time_weight < 1.0:
+            raise ConfigError(f"time_weight must be in [0, 1), not {self.time_weight}")
+        if not isinstance(self.time_slack, timedelta) or self.time_slack < timedelta(0):
+            raise ConfigError(f"time_slack must be a timedelta >= 0, got {self.time_slack!r}")
         if self.token_budget < 0:
             raise ConfigError("token_budget must be >= 0")
         if not 0.0 < self.dedupe_threshold <= 1.0:

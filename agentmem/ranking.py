@@ -17,7 +17,9 @@ it cannot (small indexes, filters, min-max scoring, an uncertified screen, chunk
 
 Hybrid relevance (``lexical`` given) is ``(1 - a) * cosine + a * bm25 / max_bm25``, where the BM25-style
 scores are those of the query's lexical matches and ``max_bm25`` is the best of them: it depends only on
-the memory and the query, never on which other candidates were fetched.
+the memory and the query, never on which other candidates were fetched. When the query names a time
+(``spans``: creation-time intervals, see :mod:`agentmem.timespans`), relevance becomes
+``(1 - t) * that + t * dated``, ``dated`` being 1 for a memory created inside one of them and 0 otherwise.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from agentmem.chunking import MemoryVectors, best_per_memory, owners
 from agentmem.index import VectorIndex
 from agentmem.retrieval import Components, Scoring, score_arrays, top_k
 
-__all__ = ["Ranked", "Ranking", "merge", "rank", "rank_vectors"]
+__all__ = ["Attributes", "Ranked", "Ranking", "merge", "rank", "rank_vectors"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,29 @@ class Ranking:
     lexical: Mapping[int, float] | None = None  # memory id -> lexical score > 0
     lexical_weight: float = 0.0
     candidates: int = 100  # C of the scale path, per source
+    spans: tuple[tuple[float, float], ...] = ()  # creation times [start, end) the query names, epoch seconds
+    time_weight: float = 0.0
+
+    @property
+    def time_share(self) -> float:
+        """The share of relevance that matching the query's times takes (0 when it names none)."""
+        return self.time_weight if self.spans else 0.0
+
+    def dated(self, created: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Whether each creation time lies in one of the spans."""
+        inside = np.zeros(created.shape, dtype=np.bool_)
+        for start, end in self.spans:
+            inside |= (created >= start) & (created < end)
+        return inside
+
+
+@dataclass(frozen=True, slots=True)
+class Attributes:
+    """The scoring attributes of the memories being ranked, position i describing the i-th."""
+
+    last_accessed: NDArray[np.float64]
+    importance: NDArray[np.float32]
+    created: NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +112,7 @@ def rank(
         if chunked:
             ids, relevance = best_per_memory(ids, relevance)
         keep = None if allowed is None else np.isin(ids, allowed)
-        rows = _rows(attributes, ids)
-        return _best(
-            ids, relevance, attributes.last_accessed[rows], attributes.importance[rows], keep, k, ranking, "exact"
-        )
+        return _best(ids, relevance, _attributes_at(attributes, _rows(attributes, ids)), keep, k, ranking, "exact")
     mask = None if allowed is None else np.isin(attributes.ids, allowed)
     count = max(ranking.candidates, k)
     if chunked and allowed is not None:
@@ -103,6 +125,9 @@ def rank(
     ]
     if ranking.lexical:
         sources.append(np.fromiter(ranking.lexical, dtype=np.int64))
+    if ranking.time_share > 0:  # the memories of the times named, the most recently used first
+        dated = ranking.dated(attributes.created)
+        sources.append(attributes.top(attributes.last_accessed, count, dated if mask is None else dated & mask))
     candidates = np.unique(np.concatenate(sources))
     candidates = candidates[np.isin(candidates, attributes.ids)]
     if mask is not None:
@@ -115,16 +140,13 @@ def rank(
         _, relevance = best_per_memory(vector_ids, index.vectors(vector_ids) @ query)
     else:
         relevance = index.vectors(candidates) @ query
-    return _best(
-        candidates, relevance, attributes.last_accessed[rows], attributes.importance[rows], None, k, ranking, "scale"
-    )
+    return _best(candidates, relevance, _attributes_at(attributes, rows), None, k, ranking, "scale")
 
 
 def rank_vectors(
     ids: NDArray[np.int64],
     vectors: MemoryVectors,
-    last_accessed: NDArray[np.float64],
-    importance: NDArray[np.float32],
+    attributes: Attributes,
     query: NDArray[np.float32],
     *,
     k: int,
@@ -134,7 +156,7 @@ def rank_vectors(
     cosine = vectors.rows @ query
     if vectors.rows.shape[0] != ids.size:
         _, cosine = best_per_memory(vectors.ids(ids), cosine)
-    return _best(ids, cosine, last_accessed, importance, None, k, ranking, "exact")
+    return _best(ids, cosine, attributes, None, k, ranking, "exact")
 
 
 def merge(first: Ranked, second: Ranked, *, k: int) -> Ranked:
@@ -159,22 +181,28 @@ def _rows(attributes: MemoryAttributes, ids: NDArray[np.int64]) -> NDArray[np.in
     return attributes.rows(ids)
 
 
+def _attributes_at(attributes: MemoryAttributes, rows: NDArray[np.intp]) -> Attributes:
+    return Attributes(attributes.last_accessed[rows], attributes.importance[rows], attributes.created[rows])
+
+
 def _best(
     ids: NDArray[np.int64],
     cosine: NDArray[np.floating[Any]],
-    last_accessed: NDArray[np.float64],
-    importance: NDArray[np.float32],
+    attributes: Attributes,
     keep: NDArray[np.bool_] | None,
     k: int,
     ranking: Ranking,
     path: str,
 ) -> Ranked:
     if keep is not None:
-        ids, cosine, last_accessed, importance = ids[keep], cosine[keep], last_accessed[keep], importance[keep]
+        ids, cosine = ids[keep], cosine[keep]
+        attributes = Attributes(attributes.last_accessed[keep], attributes.importance[keep], attributes.created[keep])
     if not ids.size:
         return Ranked.empty(path)
-    relevance = _hybrid(ids, cosine, ranking)
-    components = score_arrays(relevance, last_accessed, importance, now=ranking.now, scoring=ranking.scoring)
+    relevance = _relevance(ids, cosine, attributes.created, ranking)
+    components = score_arrays(
+        relevance, attributes.last_accessed, attributes.importance, now=ranking.now, scoring=ranking.scoring
+    )
     best = top_k(components.score, k)
     return Ranked(
         ids[best],
@@ -183,13 +211,18 @@ def _best(
     )
 
 
-def _hybrid(ids: NDArray[np.int64], cosine: NDArray[np.floating[Any]], ranking: Ranking) -> NDArray[np.float64]:
+def _relevance(
+    ids: NDArray[np.int64], cosine: NDArray[np.floating[Any]], created: NDArray[np.float64], ranking: Ranking
+) -> NDArray[np.float64]:
     relevance = cosine.astype(np.float64)
-    if not ranking.lexical or ranking.lexical_weight <= 0:
-        return relevance
-    top = max(ranking.lexical.values())
-    lexical = np.zeros(ids.size)
-    for row in np.flatnonzero(np.isin(ids, np.fromiter(ranking.lexical, dtype=np.int64))):
-        lexical[row] = ranking.lexical[int(ids[row])] / top
-    a = ranking.lexical_weight
-    return (1 - a) * relevance + a * lexical
+    if ranking.lexical and ranking.lexical_weight > 0:
+        top = max(ranking.lexical.values())
+        lexical = np.zeros(ids.size)
+        for row in np.flatnonzero(np.isin(ids, np.fromiter(ranking.lexical, dtype=np.int64))):
+            lexical[row] = ranking.lexical[int(ids[row])] / top
+        a = ranking.lexical_weight
+        relevance = (1 - a) * relevance + a * lexical
+    t = ranking.time_share
+    if t > 0:
+        relevance = (1 - t) * relevance + t * ranking.dated(created)
+    return relevance

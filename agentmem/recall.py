@@ -16,9 +16,10 @@ from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.db.snapshots import SnapshotReader
 from agentmem.index.base import isin_sorted
 from agentmem.parts import StoreParts
-from agentmem.ranking import Ranked, Ranking, merge, rank, rank_vectors
+from agentmem.ranking import Attributes, Ranked, Ranking, merge, rank, rank_vectors
 from agentmem.replicas import Replica
 from agentmem.retrieval import Scoring
+from agentmem.timespans import time_spans
 from agentmem.types import MemoryFilter, MemoryRecord, ScoredMemory
 
 __all__ = ["Candidates", "rank_query", "touch"]
@@ -67,6 +68,8 @@ def _rank(
         lexical=lexical,
         lexical_weight=config.lexical_weight if hybrid else 0.0,
         candidates=config.scale_candidates,
+        spans=_spans(query, now, config),
+        time_weight=config.time_weight,
     )
     matching = repository.matching_ids(ns, where) if where.restricts_active or where.include_archived else None
     allowed = None if matching is None or not where.restricts_active else matching
@@ -77,12 +80,19 @@ def _rank(
         archived = archived[~isin_sorted(archived, replica.attributes.ids)]
         if archived.size:
             snap = snapshots.of(ns, [int(i) for i in archived])
-            extra = rank_vectors(
-                snap.ids, snap.vectors, snap.last_accessed, snap.importance, vector, k=k, ranking=ranking
-            )
+            attributes = Attributes(snap.last_accessed, snap.importance, snap.created_at)
+            extra = rank_vectors(snap.ids, snap.vectors, attributes, vector, k=k, ranking=ranking)
             ranked = merge(ranked, extra, k=k)
             archived_vectors = dict(zip(snap.ids.tolist(), snap.vectors.first(), strict=True))
     return ranked, archived_vectors
+
+
+def _spans(query: str, now: datetime, config: RecallConfig) -> tuple[tuple[float, float], ...]:
+    """The creation-time intervals the query names, widened by the configured slack (none when unweighted)."""
+    if config.time_weight <= 0:
+        return ()
+    slack = config.time_slack.total_seconds()
+    return tuple((to_epoch(s.start) - slack, to_epoch(s.end) + slack) for s in time_spans(query, now=now))
 
 
 def _candidates(

@@ -13,6 +13,8 @@ The ladder, each step adding one thing to the one before:
 - + BM25 hybrid: the store's hybrid relevance (``lexical_weight`` 0.3);
 - + recency: recency weight 0.02, half-life 180 days;
 - + importance: importance weight 0.1 (the default scoring), ``retrieve(touch=False)``;
+- + time match: a question that names a time ("in May 2023") gives 0.2 of relevance to the memories
+  created then (``time_weight``; the rungs before it have it at 0);
 - defaults: ``recall`` exactly as an agent calls it (near-duplicates dropped, what it returned touched), with a
   token budget large enough for the 20 memories the metrics need;
 - defaults after consolidation: the same, after ``reflect()`` with the default policy; a reflection covers the
@@ -49,7 +51,15 @@ _RECENCY = Scoring(relevance=1.0, recency=DEFAULT_SCORING.recency, importance=0.
 COSINE_ONLY = "agentmem cosine only"
 DEFAULTS = "agentmem defaults"
 CONSOLIDATED = "agentmem defaults after consolidation"
-LADDER = (COSINE_ONLY, "agentmem + BM25 hybrid", "agentmem + recency", "agentmem + importance", DEFAULTS, CONSOLIDATED)
+LADDER = (
+    COSINE_ONLY,
+    "agentmem + BM25 hybrid",
+    "agentmem + recency",
+    "agentmem + importance",
+    "agentmem + time match",
+    DEFAULTS,
+    CONSOLIDATED,
+)
 """The labels of the systems :func:`agentmem_family` makes, in order."""
 
 Ask = Callable[[MemoryStore, str, datetime], Sequence[ScoredMemory]]
@@ -83,13 +93,15 @@ def _model() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(batch_size=BATCH_SIZE)  # loads its weights only when first used
 
 
-def _store_ranker(ask: Ask, *, reflect: bool = False) -> Ranker:
+def _store_ranker(ask: Ask, *, reflect: bool = False, recall: RecallConfig | None = None) -> Ranker:
     """A ranker that fills a fresh store with the conversation, optionally reflects, then asks in order."""
 
     def rank(memories: MemorySet, queries: QuerySet) -> Covered:
         embedder = LookupEmbedder(_model(), vector_lookup(memories, queries))
         with tempfile.TemporaryDirectory(prefix="locomo-agentmem-") as folder:
-            store = MemoryStore.open(Path(folder) / "memory.db", embedder=embedder, clock=lambda: memories.now)
+            store = MemoryStore.open(
+                Path(folder) / "memory.db", embedder=embedder, clock=lambda: memories.now, recall=recall
+            )
             with store:
                 turns_of = _add_conversation(store, memories)
                 if reflect:
@@ -134,13 +146,17 @@ def agentmem_family(quick: bool) -> list[System]:
     """The ablation ladder, then the defaults, then the defaults after consolidation (same in quick runs)."""
     defaults = RecallConfig()
     lexical = {"lexical_weight": defaults.lexical_weight, "lexical_candidates": defaults.lexical_candidates}
-    scorings = (_NO_RECENCY, _NO_RECENCY, _RECENCY, defaults.scoring)
-    ladder = zip(LADDER[:4], scorings, (False, True, True, True), strict=True)
+    scorings = (_NO_RECENCY, _NO_RECENCY, _RECENCY, defaults.scoring, defaults.scoring)
+    timeless = RecallConfig(time_weight=0.0)
+    recalls = (timeless, timeless, timeless, timeless, defaults)
+    ladder = zip(LADDER[:5], scorings, (False, True, True, True, True), recalls, strict=True)
     systems = []
-    for label, scoring, hybrid in ladder:
+    for label, scoring, hybrid, recall in ladder:
         parameters = {"call": "retrieve(touch=False)", "hybrid": hybrid, **(lexical if hybrid else {})}
         parameters["scoring"] = repr(scoring)
-        systems.append(System("agentmem", label, parameters, _store_ranker(_retrieve(scoring, hybrid=hybrid))))
+        parameters["time_weight"] = recall.time_weight
+        ranker = _store_ranker(_retrieve(scoring, hybrid=hybrid), recall=recall)
+        systems.append(System("agentmem", label, parameters, ranker))
     recall_parameters = {
         "call": "recall: store defaults (hybrid, touch, near-duplicates dropped)",
         "scoring": repr(defaults.scoring),

@@ -49,6 +49,7 @@ DEPTH = 10
 QUICK_CONVERSATIONS = 1
 QUICK_QUESTIONS = 60  # of that conversation: a cold run (nothing cached) embeds about 1,200 texts
 LEXICAL_WEIGHT = 0.3  # agentmem's default, for the lexical-query rows computed outside a store
+TIME_WEIGHTS = (0.0, 0.1, 0.3)  # around the default 0.2: its share of relevance for a query naming a time
 Scores = Callable[[int], NDArray[np.float64]]  # question index -> a score per memory
 
 
@@ -159,12 +160,21 @@ def setting_a(
         # A session stands for itself through its first turn: session recall reads that turn's session.
         return [np.where(r >= 0, s.first_turn[np.maximum(r, 0)], -1) for r, s in zip(rankings, sessions, strict=True)]
 
-    def defaults() -> list[NDArray[np.int64]]:
-        found = []
-        for c, s, qs in zip(conversations, sessions, questions, strict=True):
-            path, positions = open_filled(work, f"a-{c.sample_id}", lookup, s.texts, s.created_at, c.now)
-            found.append(store_rankings(path, positions, qs, lookup=lookup, now=c.now))
-        return as_turns(found)
+    filled = [
+        open_filled(work, f"a-{c.sample_id}", lookup, s.texts, s.created_at, c.now)
+        for c, s in zip(conversations, sessions, strict=True)
+    ]
+
+    def in_store(recall: RecallConfig | None = None) -> Callable[[], list[NDArray[np.int64]]]:
+        def rank() -> list[NDArray[np.int64]]:
+            return as_turns(
+                [
+                    store_rankings(path, positions, qs, lookup=lookup, now=c.now, recall=recall)
+                    for (path, positions), c, qs in zip(filled, conversations, questions, strict=True)
+                ]
+            )
+
+        return rank
 
     def matrix_row(label: str, matrix: Scores) -> Row:
         return _timed_row("A", label, conversations, lambda: as_turns([ranked(matrix(i)) for i in n]))
@@ -174,7 +184,11 @@ def setting_a(
         matrix_row("chunked (max over chunks)", chunked),
         matrix_row("BM25 (whole text)", bm25),
         matrix_row("RRF of chunked and BM25 (reference)", lambda i: rrf(chunked(i), bm25(i))),
-        _timed_row("A", "agentmem defaults", conversations, defaults),
+        _timed_row("A", "agentmem defaults", conversations, in_store()),
+        *(
+            _timed_row("A", f"agentmem defaults, time_weight={w}", conversations, in_store(RecallConfig(time_weight=w)))
+            for w in TIME_WEIGHTS
+        ),
     ]
 
 
@@ -288,6 +302,7 @@ def setting_b(
         matrix_row("chunked (max over the query's windows)", window_max),
         matrix_row("BM25 (the whole query string)", bm25(raws)),
         store_row("agentmem defaults, question alone", questions),
+        store_row("agentmem defaults, question alone, time_weight=0", questions, recall=RecallConfig(time_weight=0.0)),
         store_row("agentmem defaults, Auto-GPT-shaped query", shaped),
         store_row("agentmem defaults, the query string unparsed", raws),
         adapter_row("Auto-GPT adapter get_relevant, question alone", questions),

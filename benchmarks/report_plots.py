@@ -33,7 +33,7 @@ LOCOMO_COMPARED = (
 _LOCOMO_COLORS = dict(
     zip(
         (*LOCOMO_LADDER, *LOCOMO_COMPARED[1:]),
-        ("tab:cyan", "tab:orange", "tab:green", "tab:olive", "tab:blue", "tab:purple",
+        ("tab:cyan", "tab:orange", "tab:green", "tab:olive", "gold", "tab:blue", "tab:purple",
          "tab:gray", "tab:brown", "tab:pink", "tab:red", "salmon"),
         strict=True,
     )

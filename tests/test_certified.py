@@ -13,12 +13,12 @@ from numpy.typing import NDArray
 
 from agentmem import HashingEmbedder, MemoryFilter, MemoryStore, NewMemory
 from agentmem.attributes import MemoryAttributes
-from agentmem.certified import certified_rank
+from agentmem.certified import MAX_DATED, certified_rank
 from agentmem.chunking import MemoryVectors
 from agentmem.config import DEFAULT_SCORING
 from agentmem.index import FaissIndex, HnswIndex, create_index
 from agentmem.index.half import HALF_COPY_MIN, HalfCopy
-from agentmem.ranking import Ranked, Ranking, rank, rank_vectors
+from agentmem.ranking import Attributes, Ranked, Ranking, rank, rank_vectors
 from agentmem.retrieval import Scoring
 from tests.index.vectors import clustered
 
@@ -33,7 +33,8 @@ def _replica(n: int = N, seed: int = 3) -> tuple[NDArray[np.int64], NDArray[np.f
     vectors = clustered(n, D, seed=seed)
     last = NOW.timestamp() - rng.uniform(0, 182 * 86_400, n)
     importance = rng.uniform(0, 1, n).astype(np.float32)
-    return ids, vectors, MemoryAttributes(ids, last, importance)
+    created = last - rng.uniform(0, 365 * 86_400, n)
+    return ids, vectors, MemoryAttributes(ids, last, importance, created=created)
 
 
 def _brute_force(
@@ -45,15 +46,8 @@ def _brute_force(
     k: int = 10,
 ) -> Ranked:
     rows = attributes.rows(ids)
-    return rank_vectors(
-        ids,
-        MemoryVectors.single(vectors),
-        attributes.last_accessed[rows],
-        attributes.importance[rows],
-        query,
-        k=k,
-        ranking=ranking,
-    )
+    given = Attributes(attributes.last_accessed[rows], attributes.importance[rows], attributes.created[rows])
+    return rank_vectors(ids, MemoryVectors.single(vectors), given, query, k=k, ranking=ranking)
 
 
 def test_half_copy_error_bound_holds_for_every_row() -> None:
@@ -110,6 +104,46 @@ def test_screening_stays_exact_after_deletes_replacements_and_hybrid_matches() -
         assert got is not None
         expected = _brute_force(live, live_vectors, attributes, query, ranking)
         np.testing.assert_array_equal(got.ids, expected.ids)
+
+
+def _dated(attributes: MemoryAttributes, days: float) -> Ranking:
+    """A query naming the ``days`` before the newest memory's creation, at time share 0.2."""
+    end = float(attributes.created.max())
+    return Ranking(scoring=DEFAULT_SCORING, now=NOW, spans=((end - days * 86_400, end + 1),), time_weight=0.2)
+
+
+@pytest.mark.parametrize("days", [0.5, 3, 400])
+def test_a_named_time_is_ranked_exactly_on_every_path(days: float) -> None:
+    # Half a day holds a handful of memories, 3 days a few hundred, 400 days all of them: the first two are
+    # certified with their dated memories as candidates, the last takes the full path.
+    ids, vectors, attributes = _replica()
+    index = FaissIndex(D)
+    index.upsert(ids, vectors)
+    ranking = _dated(attributes, days)
+    dated = int(ranking.dated(attributes.created).sum())
+    assert dated > 0 and (dated <= MAX_DATED) == (days < 400)
+    moved = 0
+    for query in clustered(12, D, seed=13):
+        certified = certified_rank(index, attributes, query, k=10, ranking=ranking, allowed=None)
+        assert (certified is not None) == (days < 400)
+        got = rank(index, attributes, query, k=10, ranking=ranking)
+        expected = _brute_force(ids, vectors, attributes, query, ranking)
+        np.testing.assert_array_equal(got.ids, expected.ids)
+        undated = rank(index, attributes, query, k=10, ranking=Ranking(scoring=DEFAULT_SCORING, now=NOW))
+        moved += len(np.setdiff1d(got.ids, undated.ids))
+    if days < 400:  # the boost brings memories of that time into the top 10
+        assert moved > 0
+
+
+def test_memories_of_a_named_time_join_the_scale_paths_candidates() -> None:
+    ids, vectors, attributes = _replica(n=3_000)
+    index = HnswIndex(D)
+    index.upsert(ids, vectors)
+    ranking = _dated(attributes, 2)
+    for query in clustered(10, D, seed=14):
+        got = rank(index, attributes, query, k=10, ranking=ranking)
+        expected = _brute_force(ids, vectors, attributes, query, ranking)
+        assert len(np.intersect1d(got.ids, expected.ids)) >= 9
 
 
 def test_prior_heavy_scoring_and_filters_take_the_full_path() -> None:

@@ -22,6 +22,7 @@ PURE_MODULES = [
     "attributes.py",
     "chunking.py",
     "conversation.py",
+    "timespans.py",
     "reflection.py",
     "forgetting.py",
     "importance.py",

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentmem import ConfigError, HashingEmbedder, MemoryFilter, MemoryStore, NewMemory
+from agentmem import ConfigError, HashingEmbedder, MemoryFilter, MemoryStore, NewMemory, RecallConfig
 from agentmem.retrieval import Scoring, explain
 from agentmem.tokens import default_tokenizer
 
@@ -130,7 +130,42 @@ def test_archived_memories_only_with_include_archived(tmp_path: Path) -> None:
         assert [m.memory.id for m in store.retrieve("blue notebook lost", k=5)] == [kept.id]
         both = store.retrieve("blue notebook lost", k=5, where=MemoryFilter(include_archived=True))
         assert {m.memory.id for m in both} == {kept.id, archived.id}
+        # Archived memories are ranked from SQL's rows, creation time included.
+        dated = store.retrieve(f"blue notebook on {NOW:%B %d, %Y}", k=5, where=MemoryFilter(include_archived=True))
+        assert min(m.relevance for m in dated) > 0.2
         assert store.stats().archived == 1
+
+
+def _opened(store: MemoryStore, text: str, when: datetime) -> int:
+    return store.add(text, importance=0.5, created_at=when).id
+
+
+def test_a_query_naming_a_time_favours_the_memories_created_then(store: MemoryStore) -> None:
+    # Without the date the January memory and the one just after May come first; the date points at May.
+    january = _opened(store, "Dave opened a bakery", datetime(2023, 1, 20, tzinfo=timezone.utc))
+    may = _opened(store, "Dave opened his car shop", datetime(2023, 5, 20, 15, tzinfo=timezone.utc))
+    late = _opened(store, "Dave opened a garage", datetime(2023, 6, 1, 13, tzinfo=timezone.utc))  # past the slack
+    edge = _opened(store, "Dave opened a kiosk", datetime(2023, 5, 31, 23, 30, tzinfo=timezone.utc))
+    undated = store.retrieve("what did Dave open?", k=4)
+    assert [m.memory.id for m in undated[:2]] == [january, late]
+    dated = store.retrieve("what did Dave open in May 2023?", k=4)
+    assert {m.memory.id for m in dated[:2]} == {may, edge}
+    by_id = {m.memory.id: m for m in dated}
+    # Relevance takes the time share: (1 - 0.2) * (what the words give) + 0.2 for memories made then.
+    assert by_id[may].relevance > 0.2 and by_id[late].relevance < by_id[edge].relevance
+    yesterday = _opened(store, "Dave opened a window", NOW - timedelta(days=1))
+    assert store.retrieve("what did Dave open yesterday?", k=1)[0].memory.id == yesterday
+
+
+def test_time_weight_zero_ignores_the_times_queries_name(tmp_path: Path) -> None:
+    recall = RecallConfig(time_weight=0.0)
+    with MemoryStore.open(tmp_path / "t.db", embedder=HashingEmbedder(64), clock=lambda: NOW, recall=recall) as store:
+        january = _opened(store, "Dave opened a bakery", datetime(2023, 1, 20, tzinfo=timezone.utc))
+        _opened(store, "Dave opened his car shop", datetime(2023, 5, 20, tzinfo=timezone.utc))
+        assert store.retrieve("what did Dave open in May 2023?", k=1)[0].memory.id == january
+    for bad in ({"time_weight": 1.0}, {"time_weight": -0.1}, {"time_slack": timedelta(hours=-1)}):
+        with pytest.raises(ConfigError, match="time_"):
+            RecallConfig(**bad)  # type: ignore[arg-type]
 
 
 def test_bad_recall_arguments(store: MemoryStore) -> None:
