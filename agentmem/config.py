@@ -17,7 +17,8 @@ __all__ = ["DEFAULT_SCORING", "Chunking", "MemoryPolicy", "RecallConfig"]
 # dominates; recency helps nothing there and, with recall touching what it returns, a weight of 0.1 at a
 # 30-day half-life cost 0.03-0.08 of R@10, so it is kept small with a long half-life (0.02, 180 days:
 # -0.006 +- 0.004 with touching). Hybrid lexical relevance at a = 0.3 gained +0.18 R@10 (0.445 -> 0.626).
-DEFAULT_SCORING = Scoring(relevance=1.0, recency=0.02, importance=0.1, half_life=timedelta(days=180))
+DEFAULT_SCORING = Scoring()
+"""The store's default weights (those of :class:`Scoring`'s own defaults, measured in docs/scoring.md)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,8 +51,9 @@ _TIMES = "\N{MULTIPLICATION SIGN}"
 class Scoring:
     """Weights and decay of the combined score.
 
-    The defaults are placeholders: the store's defaults will be chosen by measurement on LoCoMo. Until then
-    relevance dominates, because on LoCoMo cosine alone beats every recency-heavy peer (see MEASURED.md).
+    The defaults are the store's, chosen on LoCoMo (docs/scoring.md): relevance dominates, recency is a
+    small tie-breaker with a long half-life (at weight 0.1 and 30 days it cost 0.031 of turn-level R@10),
+    and importance weighs what the caller or the store's ImportanceScorer gave.
 
     Attributes:
         relevance: weight of relevance (cosine similarity to the query).
@@ -69,9 +70,9 @@ class Scoring:
     """
 
     relevance: float = 1.0
-    recency: float = 0.1
+    recency: float = 0.02
     importance: float = 0.1
-    half_life: timedelta = timedelta(days=30)
+    half_life: timedelta = timedelta(days=180)
     normalize: Normalize = "none"
 
     def __post_init__(self) -> None:
@@ -235,7 +236,7 @@ def explain(sm: ScoredMemory, scoring: Scoring) -> str:
         scoring: the scoring it was ranked with.
 
     Returns:
-        For example ``score 0.83 = 1.00×relevance 0.71 + 0.10×recency 0.95 + 0.10×importance 0.30``,
+        For example ``score 0.83 = 1.00×relevance 0.71 + 0.02×recency 0.95 + 0.10×importance 0.30``,
         followed by ``(min-max over candidates)`` when the components were normalised.
     """  # noqa: RUF002 - the multiplication sign is the intended output
     line = (

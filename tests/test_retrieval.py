@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agentmem.config import RecallConfig
 from agentmem.errors import ConfigError
 from agentmem.retrieval import Scoring, combined_score, explain, recency, score_arrays, top_k
 from agentmem.types import MemoryRecord, ScoredMemory
@@ -28,10 +29,11 @@ def epochs(*ages: timedelta) -> np.ndarray:
 # --- Scoring -------------------------------------------------------------------------------------------
 
 
-def test_scoring_defaults_are_valid_placeholders() -> None:
+def test_scoring_defaults_are_the_stores() -> None:
     scoring = Scoring()
-    assert (scoring.relevance, scoring.recency, scoring.importance) == (1.0, 0.1, 0.1)
-    assert scoring.half_life == timedelta(days=30)
+    assert (scoring.relevance, scoring.recency, scoring.importance) == (1.0, 0.02, 0.1)
+    assert scoring.half_life == timedelta(days=180)
+    assert RecallConfig().scoring == scoring
     assert scoring.normalize == "none"
     assert dataclasses.replace(scoring, recency=0.5).recency == 0.5
 
@@ -304,7 +306,7 @@ def _scored(score: float, relevance: float, recency_: float, importance: float) 
 
 def test_explain_one_line() -> None:
     line = explain(_scored(0.83, 0.71, 0.95, 0.30), Scoring())
-    assert line == "score 0.83 = 1.00×relevance 0.71 + 0.10×recency 0.95 + 0.10×importance 0.30"  # noqa: RUF001
+    assert line == "score 0.83 = 1.00×relevance 0.71 + 0.02×recency 0.95 + 0.10×importance 0.30"  # noqa: RUF001
 
 
 def test_explain_says_when_components_were_normalised() -> None:
