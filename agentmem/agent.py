@@ -20,6 +20,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from agentmem.conversation import QueryInput
 from agentmem.store import MemoryStore
 from agentmem.types import JSONValue, MemoryRecord
 
@@ -92,14 +93,16 @@ class AgentMemory:
         """
         return self._store.add(text, importance=importance, kind=kind, metadata=metadata, created_at=when)
 
-    def context_for(self, goal: str, token_budget: int = 1000) -> str:
+    def context_for(self, goal: QueryInput, token_budget: int = 1000) -> str:
         """The memories that matter most for ``goal``, as a prompt block of at most ``token_budget`` tokens.
 
         Ranked by relevance, recency and importance; near-duplicates dropped; the memories returned get an
         access recorded. Empty when nothing is remembered yet.
 
         Args:
-            goal: what the agent is about to think about or do.
+            goal: what the agent is about to think about or do, or its recent messages (role/content,
+                newest last: the query is built from the newest, and memories the messages already
+                contain are left out, see :mod:`agentmem.conversation`).
             token_budget: tokens the block may take, counted by the store's tokenizer.
 
         Raises:

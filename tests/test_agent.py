@@ -45,6 +45,19 @@ def test_context_for_is_the_recall_block_within_budget(tmp_path: Path) -> None:
         assert len(memory.context_for("which gate is guarded at night?", token_budget=1000).splitlines()) == 4
 
 
+def test_context_for_recent_messages_leaves_out_what_they_already_say(tmp_path: Path) -> None:
+    with _open(tmp_path / "a.db") as memory:
+        memory.observe("The north gate is guarded at night by two soldiers.")
+        memory.observe("The east gate opens at dawn for merchant caravans.")
+        messages = [
+            {"role": "assistant", "content": "The east gate opens at dawn for merchant caravans."},
+            {"role": "user", "content": "which gate is guarded at night?"},
+        ]
+        lines = memory.context_for(messages).splitlines()
+        assert lines[1:] and lines[1].endswith("The north gate is guarded at night by two soldiers.")
+        assert not any("east gate" in line for line in lines)  # the loop's prompt has it already
+
+
 def test_context_for_errors(tmp_path: Path) -> None:
     with _open(tmp_path / "a.db") as memory:
         memory.observe("x")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,13 +13,22 @@ from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.render import block_json, err, hit_json, out, print_json
 from agentmem.cli.settings import settings_of
 from agentmem.cli.tables import explain_table, search_table
+from agentmem.conversation import QueryInput
 
 __all__ = ["recall", "search"]
 
 
 def recall(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="What the agent is thinking about.")],
+    query: Annotated[str | None, typer.Argument(help="What the agent is thinking about.")] = None,
+    messages: Annotated[
+        str | None,
+        typer.Option(
+            "--messages",
+            metavar="FILE",
+            help="Recall for recent messages instead: a JSON list of {role, content}, newest last ('-': stdin).",
+        ),
+    ] = None,
     k: Annotated[int | None, typer.Option("--k", min=1, help="At most this many memories.")] = None,
     budget: Annotated[int | None, typer.Option("--budget", min=0, help="Tokens the block may take.")] = None,
     hybrid: Annotated[
@@ -29,14 +41,16 @@ def recall(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """The memories that matter most for QUERY, as the token-budgeted block an agent's prompt gets.
+    """The memories that matter most for QUERY (or the --messages), as the token-budgeted block an agent's
+    prompt gets.
 
     Ranked by relevance, recency and importance. Looking does not change what the agent will recall
     (no access is recorded) unless --touch is given.
     """
     settings = settings_of(ctx)
+    asked = _query_or_messages(query, messages)
     with settings.store(embeds=True) as store:
-        block = store.recall(query, token_budget=budget, k=k, hybrid=hybrid, touch=touch)
+        block = store.recall(asked, token_budget=budget, k=k, hybrid=hybrid, touch=touch)
     scoring = settings.recall.scoring
     if as_json:
         print_json(block_json(block, scoring))
@@ -46,6 +60,27 @@ def recall(
         out().print(explain_table(block, scoring))
     else:
         typer.echo(block.text)
+
+
+def _query_or_messages(query: str | None, messages: str | None) -> QueryInput:
+    if (query is None) == (messages is None):
+        raise typer.BadParameter("give either QUERY or --messages FILE, not both or neither")
+    if messages is None:
+        return query or ""
+    try:
+        text = sys.stdin.read() if messages == "-" else Path(messages).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {messages}: {exc.strerror}", param_hint="--messages") from exc
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = f"{messages} is not JSON ({exc.msg}, line {exc.lineno})"
+        raise typer.BadParameter(problem, param_hint="--messages") from exc
+    if not isinstance(loaded, list):
+        raise typer.BadParameter(
+            f"{messages} must hold a JSON list of {{role, content}} objects, newest last", param_hint="--messages"
+        )
+    return loaded
 
 
 def search(

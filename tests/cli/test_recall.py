@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from agentmem import RecallConfig
@@ -77,8 +80,26 @@ def test_recall_of_an_empty_namespace(cli: Cli) -> None:
     assert cli.json("recall", "anything")["memories"] == []
 
 
-def test_recall_errors(filled: Cli) -> None:
-    assert_one_line_error(filled("recall"), 2, "Missing argument")
+def test_recall_for_messages_from_a_file_or_stdin(filled: Cli, tmp_path: Path) -> None:
+    messages = [
+        {"role": "assistant", "content": MEMORIES[2]},  # the loop's prompt holds it already: not recalled
+        {"role": "user", "content": "when does the flight to Lisbon leave?"},
+    ]
+    path = tmp_path / "messages.json"
+    path.write_text(json.dumps(messages))
+    texts = [m["memory"]["text"] for m in filled.json("recall", "--messages", str(path))["memories"]]
+    assert texts[0] == MEMORIES[0] and MEMORIES[2] not in texts
+    piped = filled.json("recall", "--messages", "-", stdin=json.dumps(messages))["memories"]
+    assert [m["memory"]["text"] for m in piped] == texts
+
+
+def test_recall_errors(filled: Cli, tmp_path: Path) -> None:
+    assert_one_line_error(filled("recall"), 2, "give either QUERY or --messages FILE")
+    assert_one_line_error(filled("recall", "x", "--messages", "-", stdin="[]"), 2, "not both")
+    assert_one_line_error(filled("recall", "--messages", str(tmp_path / "none.json")), 2, "cannot read")
+    assert_one_line_error(filled("recall", "--messages", "-", stdin="{oops"), 2, "is not JSON")
+    assert_one_line_error(filled("recall", "--messages", "-", stdin='{"role": "user"}'), 2, "JSON list")
+    assert_one_line_error(filled("recall", "--messages", "-", stdin='[{"role": "user"}]'), 2, "content")
     assert_one_line_error(filled("recall", "x", "--k", "0"), 2, "--k")
     assert_one_line_error(filled("recall", "x", "--budget", "-5"), 2, "--budget")
     assert_one_line_error(filled("recall", "   "), 2, "query must be a non-blank string")
