@@ -38,7 +38,7 @@ DIMENSIONS = 384
 NOISE = 0.7
 CLUSTERS = 1_000
 _MEMORY_TEXT = re.compile(r"m(\d+)\Z")
-_QUERY_TEXT = re.compile(r"q(\d+)\Z")
+_QUERY_TEXT = re.compile(r"q(\d+)(?:\Z| )")  # "q<j>", or "q<j> ..." (a query naming a time, say)
 
 
 @dataclass(frozen=True, slots=True)

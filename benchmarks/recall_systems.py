@@ -142,9 +142,12 @@ def overlap(found: list[NDArray[np.int64]], truth: list[NDArray[np.int64]]) -> f
     )
 
 
-def ranker(store: MemoryStore) -> System:
+def ranker(store: MemoryStore, *, naming: str = "") -> System:
+    """``retrieve`` for query j (``naming``: words after it, such as a time, that leave its vector as is)."""
+
     def rank(j: int) -> NDArray[np.int64]:
-        return np.asarray([m.memory.id for m in store.retrieve(f"q{j}", k=K, now=NOW, touch=False)], dtype=np.int64)
+        found = store.retrieve(f"q{j}{naming}", k=K, now=NOW, touch=False)
+        return np.asarray([m.memory.id for m in found], dtype=np.int64)
 
     return rank
 

@@ -179,8 +179,10 @@ def ingest_section(ingest: Result, markdown: Path, plot: Path | None) -> list[st
 
 def consolidation_section(results: Sequence[Result], markdown: Path) -> list[str]:
     lines = ["## Consolidation: reflection on LoCoMo", ""]
-    names = [f.name for f in results[0].figures]
-    units = {f.name: f.unit for f in results[0].figures}
+    # The totals: per-conversation figures repeat the same names (they stay in the JSON).
+    totals = [f for f in results[0].figures if "conversation" not in f.parameters]
+    names = list(dict.fromkeys(f.name for f in totals))
+    units = {f.name: f.unit for f in totals}
     rows = []
     for result in results:
         reflection = result.parameters.get("reflection", {})
