@@ -102,7 +102,7 @@ EXACT = "agentmem exact (faiss)"
 EXACT_1T = "agentmem exact (faiss), 1 BLAS thread"
 LANGCHAIN = "langchain time-weighted"
 # Queries naming a time (the query vector unchanged): a day holds 1/182 of the memories (certified with
-# them as candidates while they are at most agentmem.certified.MAX_DATED), a month 1/6 (the full pass).
+# them as candidates: at most agentmem.certified.MAX_DATED_SHARE), a month 1/6 (the full pass).
 NAMED_TIMES = {
     "agentmem exact (faiss), query naming a day, 1 BLAS thread": " on 2024-05-02",
     "agentmem exact (faiss), query naming a month, 1 BLAS thread": " in May 2024",

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from agentmem import HashingEmbedder, MemoryFilter, MemoryStore, NewMemory
 from agentmem.attributes import MemoryAttributes
-from agentmem.certified import MAX_DATED, certified_rank
+from agentmem.certified import MAX_DATED_SHARE, certified_rank
 from agentmem.chunking import MemoryVectors
 from agentmem.config import DEFAULT_SCORING
 from agentmem.index import FaissIndex, HnswIndex, create_index
@@ -121,7 +121,7 @@ def test_a_named_time_is_ranked_exactly_on_every_path(days: float) -> None:
     index.upsert(ids, vectors)
     ranking = _dated(attributes, days)
     dated = int(ranking.dated(attributes.created).sum())
-    assert dated > 0 and (dated <= MAX_DATED) == (days < 400)
+    assert dated > 0 and (dated <= MAX_DATED_SHARE * len(attributes)) == (days < 400)
     moved = 0
     for query in clustered(12, D, seed=13):
         certified = certified_rank(index, attributes, query, k=10, ranking=ranking, allowed=None)

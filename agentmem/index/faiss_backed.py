@@ -63,6 +63,9 @@ class FaissBackedIndex:
         version: the namespace version this index reflects (0 when new).
     """
 
+    # Whether reconstructing an id that is not held raises (IndexIDMap2 and direct-mapped IVF do; HNSW
+    # keeps removed ids mapped until it rebuilds). Negative ids are never held (FAISS may map hnsw.DEAD).
+    _reconstruct_proves_presence: ClassVar[bool] = True
     _kind: ClassVar[str]
 
     def __init__(self, dimensions: int) -> None:
@@ -183,6 +186,11 @@ class FaissBackedIndex:
         id_array = as_ids(ids)
         if not len(id_array):
             return np.empty((0, self._dimensions), dtype=np.float32)
+        if self._reconstruct_proves_presence and int(id_array.min()) >= 0:
+            try:  # one batch (checking thousands of ids one by one costs more than reading them)
+                return self._reconstruct(id_array)
+            except RuntimeError:
+                pass  # some id is absent: find which, for the error
         present = self._present(id_array)
         if not present.all():
             missing = id_array[~present]

@@ -43,6 +43,7 @@ class HnswIndex(FaissBackedIndex):
     """
 
     _kind = "hnsw"
+    _reconstruct_proves_presence = False  # removed ids stay mapped (relabelled DEAD in the graph only)
 
     def __init__(self, dimensions: int, *, m: int = 32, ef_construction: int = 40, ef_search: int = 64) -> None:
         """Create an empty index.
