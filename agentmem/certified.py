@@ -162,28 +162,25 @@ def _with_matched(
     held = isin_sorted(ids, attributes.ids)  # an index entry the attributes lack is not rankable
     if not held.all():
         ids, cosine = ids[held], cosine[held]
-    if matched_cosine is not None:
-        # isin_sorted, not np.isin: np.isin costs ~80 µs even on empty input, a share of a 1 ms recall.
-        new = ~isin_sorted(matched, np.sort(ids))
-        ids, cosine = np.concatenate([ids, matched[new]]), np.concatenate([cosine, matched_cosine[new]])
     order = np.argsort(ids, kind="stable")
-    return ids[order], cosine[order]
+    ids, cosine = ids[order], cosine[order]
+    return _merged(ids, cosine, matched, matched_cosine)
 
 
-def _add_candidates(
-    index: VectorIndex,
-    query: NDArray[np.float32],
+def _merged(
     ids: NDArray[np.int64],
     cosine: NDArray[np.float32],
     more: NDArray[np.int64],
+    more_cosine: NDArray[np.float32] | None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    """Candidates sorted by id with ``more`` ids (held by the index) added, their cosines computed."""
-    # isin_sorted, not np.isin: np.isin costs ~80 µs even on empty input, a share of a 1 ms recall.
-    extra = more[~isin_sorted(more, ids)] if len(more) else more
-    if not len(extra):
+    """Candidates sorted by id with the ``more`` ids they lack added (``more_cosine``: their cosines)."""
+    if more_cosine is None or not len(more):
         return ids, cosine
-    ids = np.concatenate([ids, extra])
-    cosine = np.concatenate([cosine, np.asarray(index.vectors(extra) @ query, dtype=np.float32)])
+    # isin_sorted, not np.isin: np.isin costs ~80 µs even on empty input, a share of a 1 ms recall.
+    new = ~isin_sorted(more, ids)
+    if not new.any():
+        return ids, cosine
+    ids, cosine = np.concatenate([ids, more[new]]), np.concatenate([cosine, more_cosine[new]])
     order = np.argsort(ids, kind="stable")
     return ids[order], cosine[order]
 
@@ -205,5 +202,7 @@ def _scale_fallback(
             [attributes.top(attributes.last_accessed, count, None), attributes.top(attributes.importance, count, None)]
         )
     )
-    ids, cosine = _add_candidates(index, query, ids, cosine, leaders)
+    leaders = leaders[~isin_sorted(leaders, ids)]  # read only the vectors not at hand
+    leaders_cosine = np.asarray(index.vectors(leaders) @ query, dtype=np.float32) if len(leaders) else None
+    ids, cosine = _merged(ids, cosine, leaders, leaders_cosine)
     return _best(ids, cosine, _attributes_at(attributes, attributes.rows(ids)), None, k, ranking, "scale")
