@@ -73,6 +73,10 @@ class Attributes:
     importance: NDArray[np.float32]
     created: NDArray[np.float64]
 
+    def at(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> Attributes:
+        """The attributes of these rows (positions or a mask)."""
+        return Attributes(self.last_accessed[rows], self.importance[rows], self.created[rows])
+
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
@@ -182,7 +186,7 @@ def _rows(attributes: MemoryAttributes, ids: NDArray[np.int64]) -> NDArray[np.in
 
 
 def _attributes_at(attributes: MemoryAttributes, rows: NDArray[np.intp]) -> Attributes:
-    return Attributes(attributes.last_accessed[rows], attributes.importance[rows], attributes.created[rows])
+    return Attributes(attributes.last_accessed, attributes.importance, attributes.created).at(rows)
 
 
 def _best(
@@ -196,7 +200,7 @@ def _best(
 ) -> Ranked:
     if keep is not None:
         ids, cosine = ids[keep], cosine[keep]
-        attributes = Attributes(attributes.last_accessed[keep], attributes.importance[keep], attributes.created[keep])
+        attributes = attributes.at(keep)
     if not ids.size:
         return Ranked.empty(path)
     relevance = _relevance(ids, cosine, attributes.created, ranking)

@@ -46,7 +46,7 @@ def _brute_force(
     k: int = 10,
 ) -> Ranked:
     rows = attributes.rows(ids)
-    given = Attributes(attributes.last_accessed[rows], attributes.importance[rows], attributes.created[rows])
+    given = Attributes(attributes.last_accessed, attributes.importance, attributes.created).at(rows)
     return rank_vectors(ids, MemoryVectors.single(vectors), given, query, k=k, ranking=ranking)
 
 
