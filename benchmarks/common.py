@@ -114,6 +114,22 @@ def write_results(
     return path
 
 
+def write_timed_results(
+    suite: str,
+    figures: Sequence[Figure],
+    *,
+    started: float,
+    parameters: dict[str, Any],
+    quick: bool,
+    out: Path | None = None,
+) -> tuple[Path, float]:
+    """:func:`write_results` with a "benchmark runtime" figure (seconds since ``started``, a
+    ``time.perf_counter()``) appended; returns the path and that runtime."""
+    runtime = time.perf_counter() - started
+    timed_figures = [*figures, Figure("benchmark runtime", runtime, "s", {"quick": quick})]
+    return write_results(suite, timed_figures, parameters=parameters, quick=quick, out=out), runtime
+
+
 def _json_safe(value: Any) -> Any:
     """``value`` with every non-finite float replaced by None, recursively."""
     if isinstance(value, float):

@@ -27,7 +27,7 @@ from typing import Any
 
 from agentmem import MemoryStore
 from agentmem.transfer import read_jsonl, write_jsonl
-from benchmarks.common import Figure, add_output_option, write_results
+from benchmarks.common import Figure, add_output_option, write_timed_results
 from benchmarks.corpus import TextLookupEmbedder, distinct_texts, fill
 from benchmarks.precomputed import expand, vector_set
 from benchmarks.recall_systems import NOW
@@ -119,9 +119,9 @@ def main(argv: list[str] | None = None) -> list[Figure]:
                     f"import {stored / import_seconds:,.0f}/s",
                     flush=True,
                 )
-    runtime = time.perf_counter() - started
-    figures.append(Figure("benchmark runtime", runtime, "s", {"quick": args.quick}))
-    path = write_results("export_import", figures, parameters=parameters, quick=args.quick, out=args.out)
+    path, runtime = write_timed_results(
+        "export_import", figures, started=started, parameters=parameters, quick=args.quick, out=args.out
+    )
     print(f"runtime {runtime:.0f} s -> {path}")
     return figures
 

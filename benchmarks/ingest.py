@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from agentmem import MemoryStore, SentenceTransformerEmbedder
-from benchmarks.common import Figure, add_output_option, locomo_turns, median, timed, write_results
+from benchmarks.common import Figure, add_output_option, locomo_turns, median, timed, write_timed_results
 
 BATCH_SIZE = 64
 
@@ -50,14 +50,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ratio = our_rate / raw_rate
     parameters = {"texts": count, "rounds": rounds, "batch_size": BATCH_SIZE, "threads": embedder.threads,
                   "model": embedder.model_id, "data": "LoCoMo turns, in order"}  # fmt: skip
-    path = write_results(
+    path, _ = write_timed_results(
         "ingest",
         [
             Figure("raw SentenceTransformer.encode", raw_rate, "texts/s", parameters),
             Figure("agentmem add_many (SQLite, faiss)", our_rate, "texts/s", parameters),
             Figure("agentmem / raw encode throughput", ratio, "ratio", parameters),
-            Figure("benchmark runtime", time.perf_counter() - started, "s", {"quick": args.quick}),
         ],
+        started=started,
         parameters=parameters,
         quick=args.quick,
         out=args.out,

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.common import Figure, add_output_option, rss_bytes, write_results
+from benchmarks.common import Figure, add_output_option, rss_bytes, write_timed_results
 
 QUERIES = 20
 WARMUP = "warmup"  # a 10-memory namespace: the one-off allocations of a first retrieve happen there
@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> list[Figure]:
                 f"{measured['replica_rss'] / per:,.0f} B/memory (build {build_seconds:.1f} s)",
                 flush=True,
             )
-    runtime = time.perf_counter() - started
-    figures.append(Figure("benchmark runtime", runtime, "s", {"quick": args.quick}))
-    path = write_results("memory_footprint", figures, parameters=parameters, quick=args.quick, out=args.out)
+    path, runtime = write_timed_results(
+        "memory_footprint", figures, started=started, parameters=parameters, quick=args.quick, out=args.out
+    )
     print(f"runtime {runtime:.0f} s -> {path}")
     return figures
 

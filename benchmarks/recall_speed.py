@@ -70,7 +70,7 @@ from benchmarks.common import (
     percentile,
     rss_bytes,
     timed,
-    write_results,
+    write_timed_results,
 )
 from benchmarks.precomputed import NOISE, PrecomputedEmbedder, VectorSet, expand, vector_set
 from benchmarks.recall_systems import (
@@ -175,9 +175,9 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             figures += run_pool(tmp / "pool", vectors, pool_ns, pool_size, pool_recalls, budget, quick=quick)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    runtime = time.perf_counter() - started
-    figures.append(Figure("benchmark runtime", runtime, "s", {"quick": quick}))
-    path = write_results("recall_speed", figures, parameters=parameters, quick=quick, out=args.out)
+    path, runtime = write_timed_results(
+        "recall_speed", figures, started=started, parameters=parameters, quick=quick, out=args.out
+    )
     print(markdown(figures, rows))
     print(f"\nruntime {runtime:.0f} s -> {path}")
     return figures
