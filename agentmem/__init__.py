@@ -7,7 +7,9 @@ namespace is a rebuildable cache for search. Importing agentmem loads neither to
 from __future__ import annotations
 
 from agentmem.config import Chunking, MemoryPolicy, RecallConfig
-from agentmem.conversation import QueryPolicy
+from agentmem.consolidation.importance import HeuristicImportance, ImportanceScorer, LLMImportance
+from agentmem.consolidation.reflection import ReflectionPolicy
+from agentmem.consolidation.summaries import ExtractiveSummarizer, LLMSummarizer, Summarizer
 from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from agentmem.errors import (
     AgentMemError,
@@ -20,13 +22,11 @@ from agentmem.errors import (
     SchemaError,
     SchemaOutOfDateError,
 )
-from agentmem.importance import HeuristicImportance, ImportanceScorer, LLMImportance
 from agentmem.llm import ChatClient
-from agentmem.reflection import ReflectionPolicy
-from agentmem.retrieval import Scoring
-from agentmem.store import MemoryStore
-from agentmem.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer
-from agentmem.tokens import Tokenizer
+from agentmem.ranking.queries import QueryPolicy
+from agentmem.ranking.scoring import Scoring
+from agentmem.store.memory_store import MemoryStore
+from agentmem.text.tokens import Tokenizer
 from agentmem.types import (
     ExportedMemory,
     MemoryFilter,

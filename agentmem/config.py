@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from agentmem.conversation import QueryPolicy
+from agentmem.consolidation.reflection import ReflectionPolicy
 from agentmem.errors import ConfigError
-from agentmem.reflection import ReflectionPolicy
-from agentmem.retrieval import Scoring
-from agentmem.tokens import Tokenizer
+from agentmem.ranking.queries import QueryPolicy
+from agentmem.ranking.scoring import Scoring
+from agentmem.text.tokens import Tokenizer
 
 __all__ = ["DEFAULT_SCORING", "Chunking", "MemoryPolicy", "RecallConfig"]
 
@@ -31,7 +31,7 @@ class RecallConfig:
         lexical_weight: share of the lexical score in hybrid relevance, in [0, 1].
         lexical_candidates: lexical matches fetched per query.
         scale_candidates: candidates the scale path asks its index for (HNSW: also its efSearch) before the
-            threshold test (agentmem.certified), which asks for 4 times more when it cannot certify them.
+            threshold test (agentmem.ranking.certified), which asks for 4 times more when it cannot certify them.
             On the LoCoMo-based vectors of benchmarks/recall_speed.py the top 10 by the default score took
             at most 193 candidates at 1M memories; HNSW at 100k found them at 0.9935 of the exact path's
             top 10 with 256 (0.9995 with 1,024, three times slower).
@@ -40,9 +40,9 @@ class RecallConfig:
         max_memories: most memories considered for the block.
         dedupe_threshold: cosine at or above which a memory counts as a near-duplicate of a better one.
         query: how a list of recent messages, or a query longer than the embedding model reads, becomes
-            the query (see :mod:`agentmem.conversation`).
+            the query (see :mod:`agentmem.ranking.queries`).
         time_weight: share of relevance given, when the query names a time ("in May 2023", "yesterday",
-            see :mod:`agentmem.timespans`), to whether a memory was created then, in [0, 1); 0 ignores
+            see :mod:`agentmem.ranking.timespans`), to whether a memory was created then, in [0, 1); 0 ignores
             the times queries name.
         time_slack: how far before and after a named time a memory still counts as created then (12
             hours by default: a day named in any timezone).
@@ -87,7 +87,7 @@ class MemoryPolicy:
         max_active: most active memories per namespace; after each add the lowest-retention ones beyond it
             are archived (None: no limit).
         reflection: when and how observations are grouped into reflections.
-        forget_half_life: the recency half-life of retention (see :mod:`agentmem.forgetting`).
+        forget_half_life: the recency half-life of retention (see :mod:`agentmem.consolidation.retention`).
     """
 
     dedupe: bool = True
@@ -105,7 +105,7 @@ class Chunking:
     """How memories longer than the embedding model reads are embedded: as overlapping chunks.
 
     The model reads a fixed number of tokens and drops the rest of a longer text from its embedding; a
-    chunked memory is found by any of its parts (see :mod:`agentmem.chunking`).
+    chunked memory is found by any of its parts (see :mod:`agentmem.text.chunking`).
 
     Attributes:
         enabled: embed long texts in chunks (False: whole, as the model truncates them).

@@ -149,7 +149,7 @@ class NamespaceStats:
 class ScoredMemory:
     """A memory ranked by recall, with the components of its score.
 
-    ``score = w_rel * relevance + w_rec * recency + w_imp * importance`` (see :mod:`agentmem.retrieval`).
+    ``score = w_rel * relevance + w_rec * recency + w_imp * importance`` (see :mod:`agentmem.ranking.scoring`).
 
     Attributes:
         memory: the stored memory.
@@ -230,7 +230,7 @@ class ExportedMemory:
         sources: ids of the memories it was made from (reflections), else empty.
         model_id: the embedding model of ``embedding``.
         embedding: its vectors as little-endian float32 bytes (one vector, or one per chunk of a long
-            text, see :mod:`agentmem.chunking`), or None when exported without vectors (re-embedded on import).
+            text, see :mod:`agentmem.text.chunking`), or None when exported without vectors (re-embedded on import).
         embedded_text: the text its vectors were computed from, when not the record's text.
     """
 

@@ -6,8 +6,8 @@ A namespace of N memories (:mod:`benchmarks.corpus`: real LoCoMo turn texts; syn
 since the bytes moved do not depend on their values) is filled with ``add_many``.
 Then, timed separately, each in the way the CLI's ``export`` / ``import`` do it:
 
-- ``export_memories(vectors=...)`` written with :func:`agentmem.transfer.write_jsonl` to a file;
-- that file read back with :func:`agentmem.transfer.read_jsonl` and ``import_memories(keep_ids=True)`` into a
+- ``export_memories(vectors=...)`` written with :func:`agentmem.store.jsonl.write_jsonl` to a file;
+- that file read back with :func:`agentmem.store.jsonl.read_jsonl` and ``import_memories(keep_ids=True)`` into a
   fresh SQLite database; the imported namespace is exported again and compared line by line with the first
   export (the exact round trip the format promises), also without the ``version`` field: a namespace-local
   change counter, which an import into a fresh namespace restarts.
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmem import MemoryStore
-from agentmem.transfer import read_jsonl, write_jsonl
+from agentmem.store.jsonl import read_jsonl, write_jsonl
 from benchmarks.common import Figure, add_output_option, write_timed_results
 from benchmarks.corpus import TextLookupEmbedder, distinct_texts, fill
 from benchmarks.precomputed import expand, vector_set

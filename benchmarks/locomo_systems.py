@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.retrieval import Normalize, Scoring, score_arrays, top_k
+from agentmem.ranking.scoring import Normalize, Scoring, score_arrays, top_k
 from benchmarks.bm25 import BM25
 from benchmarks.locomo_metrics import Ranking
 

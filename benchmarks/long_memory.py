@@ -34,9 +34,9 @@ from numpy.typing import NDArray
 
 from agentmem import MemoryStore, NewMemory, QueryPolicy, RecallConfig, SentenceTransformerEmbedder
 from agentmem.adapters.autogpt import AgentMemMemory, loop_query
-from agentmem.chunking import TextChunker
-from agentmem.conversation import plan_query, query_vector
-from agentmem.retrieval import top_k
+from agentmem.ranking.queries import plan_query, query_vector
+from agentmem.ranking.scoring import top_k
+from agentmem.text.chunking import TextChunker
 from benchmarks.bm25 import BM25
 from benchmarks.common import CACHE, LOCOMO, add_output_option, write_results
 from benchmarks.locomo_data import EXPECTED_QUESTIONS, Conversation, load_conversations

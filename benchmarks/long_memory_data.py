@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.chunking import TextChunker
 from agentmem.embedders import Embedder, SentenceTransformerEmbedder
-from agentmem.embedding_cache import CachedEmbedding
+from agentmem.store.embedding_cache import CachedEmbedding
+from agentmem.text.chunking import TextChunker
 from benchmarks.common import CACHE, cached_embeddings
 from benchmarks.locomo_data import Conversation, Question
 

@@ -10,7 +10,7 @@ see :mod:`benchmarks.precomputed`):
    the same vectors in the same process, one query at a time (FAISS at one OpenMP thread, as agentmem sets):
    - the floor: a bare ``faiss.IndexFlatIP`` search, k 10;
    - agentmem's exact path (``index="faiss"``: from 20,000 memories a float16 screen whose top 10 is
-     certified exact, see :mod:`agentmem.certified`) and scale path (``hnsw``, ``ivf``, ``sq8``; ``hnsw``
+     certified exact, see :mod:`agentmem.ranking.certified`) and scale path (``hnsw``, ``ivf``, ``sq8``; ``hnsw``
      only up to ``--hnsw-max``), each ``retrieve(k=10)`` with the store's default scoring at a fixed
      ``now``: ranking alone (``touch=False``) and as an agent recalls (``touch=True``: the access is
      written to SQL, a durable commit);
@@ -102,7 +102,7 @@ EXACT = "agentmem exact (faiss)"
 EXACT_1T = "agentmem exact (faiss), 1 BLAS thread"
 LANGCHAIN = "langchain time-weighted"
 # Queries naming a time (the query vector unchanged): a day holds 1/182 of the memories (certified with
-# them as candidates: at most agentmem.certified.MAX_DATED_SHARE), a month 1/6 (the full pass).
+# them as candidates: at most agentmem.ranking.certified.MAX_DATED_SHARE), a month 1/6 (the full pass).
 NAMED_TIMES = {
     "agentmem exact (faiss), query naming a day, 1 BLAS thread": " on 2024-05-02",
     "agentmem exact (faiss), query naming a month, 1 BLAS thread": " in May 2024",

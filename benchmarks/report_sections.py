@@ -197,7 +197,7 @@ def consolidation_section(results: Sequence[Result], markdown: Path) -> list[str
 def export_import_section(result: Result, markdown: Path) -> list[str]:
     lines = ["## Export and import throughput", "", source(result, markdown), ""]
     lines += [
-        "JSONL through `agentmem.transfer`, as the CLI's `export` / `import` do. *Identical lines* compares every "
+        "JSONL through `agentmem.store.jsonl`, as the CLI's `export` / `import` do. *Identical lines* compares every "
         "field of the re-exported namespace with the first export; *identical but for version* leaves out "
         "`version`, the namespace's change counter, which an import into a fresh namespace restarts.",
         "",

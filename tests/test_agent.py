@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from agentmem import ConfigError, HashingEmbedder
-from agentmem.agent import AgentMemory
 from agentmem.embedders import SentenceTransformerEmbedder
-from agentmem.tokens import WhitespaceTokenizer
+from agentmem.store.agent import AgentMemory
+from agentmem.text.tokens import WhitespaceTokenizer
 
 
 def _open(path: Path, namespace: str = "scout") -> AgentMemory:

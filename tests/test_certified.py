@@ -12,14 +12,14 @@ import pytest
 from numpy.typing import NDArray
 
 from agentmem import HashingEmbedder, MemoryFilter, MemoryStore, NewMemory
-from agentmem.attributes import MemoryAttributes
-from agentmem.certified import MAX_DATED_SHARE, certified_rank
-from agentmem.chunking import MemoryVectors
 from agentmem.config import DEFAULT_SCORING
 from agentmem.index import FaissIndex, HnswIndex, create_index
 from agentmem.index.half import HALF_COPY_MIN, HalfCopy
-from agentmem.ranking import Attributes, Ranked, Ranking, rank, rank_vectors
-from agentmem.retrieval import Scoring
+from agentmem.ranking.attributes import MemoryAttributes
+from agentmem.ranking.certified import MAX_DATED_SHARE, certified_rank
+from agentmem.ranking.paths import Attributes, Ranked, Ranking, rank, rank_vectors
+from agentmem.ranking.scoring import Scoring
+from agentmem.text.chunking import MemoryVectors
 from tests.index.vectors import clustered
 
 NOW = datetime(2024, 7, 1, tzinfo=timezone.utc)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentmem import ConfigError
-from agentmem.chunking import (
+from agentmem.text.chunking import (
     CHUNK_ID_STRIDE,
     MemoryVectors,
     TextChunker,
@@ -19,7 +19,7 @@ from agentmem.chunking import (
     owners,
     split_text,
 )
-from agentmem.tokens import WhitespaceTokenizer, default_tokenizer
+from agentmem.text.tokens import WhitespaceTokenizer, default_tokenizer
 
 WORDS = WhitespaceTokenizer()
 
@@ -136,7 +136,7 @@ def test_texts_the_model_reads_whole_are_never_cut_even_past_the_chunk_window() 
 def test_the_default_chunking_of_the_bundled_model_halves_its_window() -> None:
     from agentmem import SentenceTransformerEmbedder
     from agentmem.config import Chunking
-    from agentmem.embedding_cache import _resolve_chunker
+    from agentmem.store.embedding_cache import _resolve_chunker
 
     chunker = _resolve_chunker(Chunking(), SentenceTransformerEmbedder(), None)
     assert chunker is not None and (chunker.window, chunker.overlap, chunker.whole_up_to) == (127, 32, 254)

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agentmem.conversation import (
+from agentmem.errors import ConfigError
+from agentmem.ranking.queries import (
     QueryPart,
     QueryPlan,
     QueryPolicy,
@@ -19,7 +20,6 @@ from agentmem.conversation import (
     plan_query,
     query_vector,
 )
-from agentmem.errors import ConfigError
 from agentmem.types import Message
 
 POLICY = QueryPolicy(context_messages=2, context_weight=0.5, repeat_containment=0.8)

@@ -6,8 +6,7 @@ import logging
 
 import pytest
 
-from agentmem.errors import LLMError
-from agentmem.importance import (
+from agentmem.consolidation.importance import (
     HeuristicImportance,
     HeuristicWeights,
     ImportanceScorer,
@@ -16,6 +15,7 @@ from agentmem.importance import (
     parse_rating,
     proper_names,
 )
+from agentmem.errors import LLMError
 from agentmem.llm import ChatClient
 from tests.llm import server as loopback
 from tests.llm.server import Reply, ScriptedServer, chat_reply, unused_port
@@ -202,7 +202,7 @@ def test_an_unparseable_answer_uses_the_fallback_and_warns(
     llm_server.script(chat_reply("Rating: 10"), chat_reply("I cannot rate memories."))
     heuristic = HeuristicImportance()
 
-    with caplog.at_level(logging.WARNING, logger="agentmem.importance"):
+    with caplog.at_level(logging.WARNING, logger="agentmem.consolidation.importance"):
         scores = _scorer(llm_server, fallback=heuristic).score([DECISION, CHIT_CHAT])
 
     assert scores[0] == 1.0
@@ -225,7 +225,7 @@ def test_a_failing_endpoint_hands_the_rest_of_the_batch_to_the_fallback(
     heuristic = HeuristicImportance()
     texts = ["bought milk", DECISION, CHIT_CHAT]
 
-    with caplog.at_level(logging.WARNING, logger="agentmem.importance"):
+    with caplog.at_level(logging.WARNING, logger="agentmem.consolidation.importance"):
         scores = _scorer(llm_server, fallback=heuristic).score(texts)
 
     assert scores == [pytest.approx(1 / 9), *heuristic.score(texts[1:], context=texts[:1])]
@@ -243,7 +243,7 @@ def test_server_down_uses_the_fallback(caplog: pytest.LogCaptureFixture) -> None
     client = ChatClient(f"http://127.0.0.1:{unused_port()}/v1", model="m", retries=1, sleep=lambda _: None)
     heuristic = HeuristicImportance()
 
-    with caplog.at_level(logging.WARNING, logger="agentmem.importance"):
+    with caplog.at_level(logging.WARNING, logger="agentmem.consolidation.importance"):
         scores = LLMImportance(client, fallback=heuristic).score([DECISION, CHIT_CHAT], context=["earlier"])
 
     assert scores == heuristic.score([DECISION, CHIT_CHAT], context=["earlier"])

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.prompt import TRUNCATION_MARKER, assemble, render_line
-from agentmem.tokens import Tokenizer, WhitespaceTokenizer, default_tokenizer, truncate_by_count
+from agentmem.text.prompt import TRUNCATION_MARKER, assemble, render_line
+from agentmem.text.tokens import Tokenizer, WhitespaceTokenizer, default_tokenizer, truncate_by_count
 from agentmem.types import MemoryRecord, PromptMemory, ScoredMemory
 
 WHEN = datetime(2024, 5, 8, 13, 56, 41, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from agentmem.config import RecallConfig
 from agentmem.errors import ConfigError
-from agentmem.retrieval import Scoring, combined_score, explain, recency, score_arrays, top_k
+from agentmem.ranking.scoring import Scoring, combined_score, explain, recency, score_arrays, top_k
 from agentmem.types import MemoryRecord, ScoredMemory
 
 NOW = datetime(2024, 5, 8, 12, 0, tzinfo=timezone.utc)

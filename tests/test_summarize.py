@@ -7,11 +7,11 @@ import re
 
 import pytest
 
+from agentmem.consolidation.importance import detail_spans, proper_names
+from agentmem.consolidation.summaries import ExtractiveSummarizer, LLMSummarizer, Summarizer, strip_boilerplate
 from agentmem.errors import ConfigError, LLMError
-from agentmem.importance import detail_spans, proper_names
 from agentmem.llm import ChatClient
-from agentmem.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, strip_boilerplate
-from agentmem.tokens import WhitespaceTokenizer, default_tokenizer
+from agentmem.text.tokens import WhitespaceTokenizer, default_tokenizer
 from tests.llm import server as loopback
 from tests.llm.server import Reply, ScriptedServer, chat_reply, unused_port
 
@@ -187,7 +187,7 @@ def test_llm_failure_uses_the_fallback_and_warns(llm_server: ScriptedServer, cap
     llm_server.script(Reply(500, "boom"), Reply(500, "boom"))
     fallback = ExtractiveSummarizer()
 
-    with caplog.at_level(logging.WARNING, logger="agentmem.summarize"):
+    with caplog.at_level(logging.WARNING, logger="agentmem.consolidation.summaries"):
         summary = _summarizer(llm_server, fallback=fallback).summarize(TURNS, max_tokens=60)
 
     assert summary == fallback.summarize(TURNS, max_tokens=60)

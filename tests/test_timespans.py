@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 import pytest
 
 from agentmem.errors import ConfigError
-from agentmem.timespans import TimeSpan, time_spans
+from agentmem.ranking.timespans import TimeSpan, time_spans
 
 UTC = timezone.utc
 NOW = datetime(2024, 6, 12, 15, 30, tzinfo=UTC)  # a Wednesday

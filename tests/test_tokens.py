@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentmem.errors import ConfigError
-from agentmem.tokens import (
+from agentmem.text.tokens import (
     HuggingFaceTokenizer,
     Tokenizer,
     WhitespaceTokenizer,

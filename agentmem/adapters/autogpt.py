@@ -24,13 +24,13 @@ Differences from the loops' own backends, on purpose:
 - Those loops query with ``str(last 9 messages)`` (850-900 word pieces, newest last) but the default model
   reads only its first 256. The adapter parses that repr (as a literal, never with ``eval``) and recalls for
   the messages, newest first, leaving out the memories that repeat them (they are in the loop's prompt
-  already; see :mod:`agentmem.conversation`).
+  already; see :mod:`agentmem.ranking.queries`).
 - Each step the loop stores (``Assistant Reply: <JSON> \nResult: ... \nHuman Feedback: ...``) is embedded
   from its meaningful parts (the thoughts, the command, the result; :func:`step_text`), while the stored and
   returned text is the loop's string, unchanged.
 - :meth:`AgentMemMemory.get_relevant_within` returns the best memories that fit a token budget, instead of
   the loop fetching 10 and dropping from the end until its prompt fits.
-- Ranking is agentmem's: relevance, plus a little recency and importance (see :mod:`agentmem.retrieval`).
+- Ranking is agentmem's: relevance, plus a little recency and importance (see :mod:`agentmem.ranking.scoring`).
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ from types import TracebackType
 from typing import Any
 
 from agentmem.adapters import DB_ENV, MODEL_ENV, NAMESPACE_ENV, embedder_named
-from agentmem.conversation import QueryInput, message_text, parse_message_list
-from agentmem.prompt import render_line
-from agentmem.store import MemoryStore
+from agentmem.ranking.queries import QueryInput, message_text, parse_message_list
+from agentmem.store.memory_store import MemoryStore
+from agentmem.text.prompt import render_line
 from agentmem.types import MemoryFilter, NewMemory, PromptMemory
 
 __all__ = [
@@ -202,7 +202,7 @@ def loop_query(data: str) -> QueryInput:
     """What to recall for a loop's query: its messages when ``data`` is the repr of a message list.
 
     Auto-GPT queries with ``str(full_message_history[-9:])``, a list of ``{"role": ..., "content": ...}``
-    dicts. That shape is parsed as a literal (:func:`agentmem.conversation.parse_message_list`, never
+    dicts. That shape is parsed as a literal (:func:`agentmem.ranking.queries.parse_message_list`, never
     ``eval``) and handed to the store as messages; anything else (a plain question, a malformed or
     truncated repr) stays a query string.
 

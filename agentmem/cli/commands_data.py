@@ -12,7 +12,7 @@ import typer
 from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.render import err, out, print_json, stats_json
 from agentmem.cli.settings import Settings, settings_of
-from agentmem.transfer import read_jsonl, write_jsonl
+from agentmem.store.jsonl import read_jsonl, write_jsonl
 from agentmem.types import ExportedMemory
 
 __all__ = ["export", "import_", "reindex"]

@@ -14,9 +14,9 @@ from agentmem.cli.render import err, out, print_json, record_json
 from agentmem.cli.settings import settings_of
 from agentmem.cli.tables import memories_table, memory_view
 from agentmem.errors import MemoryNotFoundError
-from agentmem.store import MemoryStore
+from agentmem.store.memory_store import MemoryStore
+from agentmem.store.validation import check_new_memory
 from agentmem.types import MemoryFilter, MemoryRecord, NewMemory
-from agentmem.validation import check_new_memory
 
 __all__ = ["JsonFlag", "MetaOption", "SortKey", "add", "forget", "ls", "show"]
 

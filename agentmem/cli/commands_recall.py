@@ -13,7 +13,7 @@ from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.render import block_json, err, hit_json, out, print_json
 from agentmem.cli.settings import settings_of
 from agentmem.cli.tables import explain_table, search_table
-from agentmem.conversation import QueryInput
+from agentmem.ranking.queries import QueryInput
 
 __all__ = ["recall", "search"]
 

@@ -10,8 +10,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from agentmem.retrieval import Scoring
-from agentmem.transfer import to_json
+from agentmem.ranking.scoring import Scoring
+from agentmem.store.jsonl import to_json
 from agentmem.types import ExportedMemory, MemoryRecord, NamespaceStats, PromptMemory, ScoredMemory, SearchHit
 
 __all__ = [

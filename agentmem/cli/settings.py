@@ -24,7 +24,7 @@ from agentmem.config import RecallConfig
 from agentmem.db.engine import open_engine, resolve_url
 from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, EmbedderMismatchError
-from agentmem.store import MemoryStore
+from agentmem.store.memory_store import MemoryStore
 from agentmem.types import NamespaceStats
 
 __all__ = ["NamespaceModel", "Settings", "settings_of", "stats_of"]

@@ -65,7 +65,7 @@ memories = Table(
     Column("metadata", JSON, nullable=False),
     Column("version", BigInteger, nullable=False),
     # float32, little-endian, (chunks x dimensions) values: one row, or one per chunk of a text longer than
-    # the model reads (agentmem.chunking). The vector index is rebuilt from these bytes.
+    # the model reads (agentmem.text.chunking). The vector index is rebuilt from these bytes.
     Column("embedding", LargeBinary, nullable=False),
     # The text the vectors were computed from, when the caller embedded another view of `text`
     # (e.g. the meaningful parts of a structured record); NULL means `text` itself.

@@ -10,11 +10,11 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, func, select
 
-from agentmem.attributes import MemoryAttributes
-from agentmem.chunking import MemoryVectors
 from agentmem.db.models import memories, namespaces, tombstones
 from agentmem.db.rows import NamespaceRow, vectors_from_blob
 from agentmem.db.transactions import ids_in_namespace, reading
+from agentmem.ranking.attributes import MemoryAttributes
+from agentmem.text.chunking import MemoryVectors
 
 __all__ = ["Changes", "Snapshot", "SnapshotReader"]
 

@@ -5,7 +5,7 @@ One query against a flat index reads every stored byte, so its time is the memor
 at 100k and 1M vectors of 384-d on the 2-core target, one thread: 7.6 vs 14.4 ms and 69 vs 132 ms), while numpy has
 no float16 BLAS at all (10 times slower than float32). The copy only screens: its inner products are within
 :meth:`HalfCopy.error_bound` of the float32 ones, so a caller can certify that every memory it did not
-re-score exactly could not have made the top k (see :mod:`agentmem.certified`).
+re-score exactly could not have made the top k (see :mod:`agentmem.ranking.certified`).
 
 Row i of the copy is row i of the flat index it shadows: additions append to both, removals compact both
 the same way (FAISS keeps the order of the surviving rows in both), so a search's positions map to ids

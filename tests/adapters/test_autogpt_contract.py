@@ -16,8 +16,8 @@ import pytest
 from agentmem import MemoryStore
 from agentmem.adapters.autogpt import AgentMemMemory
 from agentmem.embedders import SentenceTransformerEmbedder
-from agentmem.tokens import default_tokenizer
-from agentmem.transfer import from_json
+from agentmem.store.jsonl import from_json
+from agentmem.text.tokens import default_tokenizer
 
 pytestmark = pytest.mark.model
 

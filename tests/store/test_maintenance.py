@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from agentmem import HashingEmbedder, MemoryFilter, MemoryPolicy, MemoryStore, NewMemory
-from agentmem.reflection import ReflectionPolicy
+from agentmem.consolidation.reflection import ReflectionPolicy
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 TRIP = [
@@ -99,7 +99,7 @@ CRASHER = textwrap.dedent(
     import os, signal, sys
     from datetime import datetime, timedelta, timezone
     from agentmem import HashingEmbedder, MemoryPolicy, MemoryStore, NewMemory
-    from agentmem.reflection import ReflectionPolicy
+    from agentmem.consolidation.reflection import ReflectionPolicy
 
     class Dying:
         calls = 0

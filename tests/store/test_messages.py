@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agentmem import Chunking, ConfigError, MemoryStore, Message, QueryPolicy, RecallConfig
-from agentmem.tokens import WhitespaceTokenizer, default_tokenizer
+from agentmem.text.tokens import WhitespaceTokenizer, default_tokenizer
 from tests.support import CountingEmbedder
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)

@@ -102,7 +102,7 @@ def test_a_fact_after_the_600th_word_piece_of_a_long_memory_is_recalled(
     real_embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
     from agentmem import Chunking
-    from agentmem.tokens import default_tokenizer
+    from agentmem.text.tokens import default_tokenizer
 
     long_text = f"{MINUTES} {FACT}"
     assert default_tokenizer().count(MINUTES) > 600

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from agentmem import ConfigError, HashingEmbedder, MemoryFilter, MemoryStore, NewMemory
-from agentmem.transfer import read_jsonl, write_jsonl
+from agentmem.store.jsonl import read_jsonl, write_jsonl
 from tests.support import CountingEmbedder
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)

@@ -11,17 +11,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agentmem.config import Chunking, MemoryPolicy, RecallConfig
-from agentmem.conversation import QueryInput
 from agentmem.db.migrate import MigrateMode
 from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, MemoryNotFoundError
-from agentmem.ingest import add_memories
-from agentmem.parts import Clock, open_parts
-from agentmem.prompt import assemble
-from agentmem.recall import Candidates, rank_query, touch
-from agentmem.retrieval import Scoring
-from agentmem.store_upkeep import StoreUpkeep
-from agentmem.tokens import Tokenizer
+from agentmem.ranking.queries import QueryInput
+from agentmem.ranking.scoring import Scoring
+from agentmem.store.adding import add_memories
+from agentmem.store.database import Clock, open_parts
+from agentmem.store.recalling import Candidates, rank_query, touch
+from agentmem.store.upkeep_methods import StoreUpkeep
+from agentmem.store.validation import check_query
+from agentmem.text.prompt import assemble
+from agentmem.text.tokens import Tokenizer
 from agentmem.types import (
     JSONValue,
     MemoryFilter,
@@ -31,11 +32,10 @@ from agentmem.types import (
     ScoredMemory,
     SearchHit,
 )
-from agentmem.validation import check_query
 
 if TYPE_CHECKING:
-    from agentmem.importance import ImportanceScorer
-    from agentmem.summarize import Summarizer
+    from agentmem.consolidation.importance import ImportanceScorer
+    from agentmem.consolidation.summaries import Summarizer
 
 __all__ = ["MemoryStore"]
 
@@ -257,7 +257,7 @@ class MemoryStore(StoreUpkeep):
             query: what the agent is thinking about now: a string, or its recent messages, newest last
                 (:class:`~agentmem.Message` values or ``{"role": ..., "content": ...}`` mappings). Messages
                 are read newest first, and memories that repeat what they already contain are left out
-                (see :mod:`agentmem.conversation`); a string longer than the embedding model reads is
+                (see :mod:`agentmem.ranking.queries`); a string longer than the embedding model reads is
                 read from its newest end, never cut to its oldest part.
             k: how many memories.
             now: the time to measure recency from (agents with simulated clocks); default: the clock.

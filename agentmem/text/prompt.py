@@ -6,7 +6,7 @@ The block is a header line followed by one line per memory, best first::
     - [2024-05-08 13:56] (observation) Alice said she is moving to Lisbon in June.
     - [2024-05-02 09:12] (reflection) Alice plans her life around her garden.
 
-Pure: no I/O and no clock; token counts come from the :class:`~agentmem.tokens.Tokenizer` passed in.
+Pure: no I/O and no clock; token counts come from the :class:`~agentmem.text.tokens.Tokenizer` passed in.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.tokens import Tokenizer
+from agentmem.text.tokens import Tokenizer
 from agentmem.types import MemoryRecord, PromptMemory, ScoredMemory
 
 __all__ = ["TRUNCATION_MARKER", "assemble", "render_line"]

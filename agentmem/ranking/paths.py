@@ -8,17 +8,17 @@
   then re-scored exactly like the exact path would. Its agreement with the exact path is measured in
   ``benchmarks/``, not assumed.
 
-A memory embedded in chunks (:mod:`agentmem.chunking`) has one vector per chunk in the index; its cosine
+A memory embedded in chunks (:mod:`agentmem.text.chunking`) has one vector per chunk in the index; its cosine
 is the best of its chunks' on both paths.
 
-:func:`rank` first tries :mod:`agentmem.certified` (a float16 screen of large flat indexes, a threshold test
+:func:`rank` first tries :mod:`agentmem.ranking.certified` (a float16 screen of large flat indexes, a threshold test
 on approximate ones), which certifies the top k from a few hundred candidates; what follows here runs when
 it cannot (small indexes, filters, min-max scoring, an uncertified screen, chunked memories).
 
 Hybrid relevance (``lexical`` given) is ``(1 - a) * cosine + a * bm25 / max_bm25``, where the BM25-style
 scores are those of the query's lexical matches and ``max_bm25`` is the best of them: it depends only on
 the memory and the query, never on which other candidates were fetched. When the query names a time
-(``spans``: creation-time intervals, see :mod:`agentmem.timespans`), relevance becomes
+(``spans``: creation-time intervals, see :mod:`agentmem.ranking.timespans`), relevance becomes
 ``(1 - t) * that + t * dated``, ``dated`` being 1 for a memory created inside one of them and 0 otherwise.
 """
 
@@ -32,10 +32,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.attributes import MemoryAttributes
-from agentmem.chunking import MemoryVectors, best_per_memory, owners
 from agentmem.index import VectorIndex
-from agentmem.retrieval import Components, Scoring, score_arrays, top_k
+from agentmem.ranking.attributes import MemoryAttributes
+from agentmem.ranking.scoring import Components, Scoring, score_arrays, top_k
+from agentmem.text.chunking import MemoryVectors, best_per_memory, owners
 
 __all__ = ["Attributes", "Ranked", "Ranking", "merge", "rank", "rank_vectors"]
 
@@ -103,7 +103,7 @@ def rank(
 ) -> Ranked:
     """The ``k`` best active memories of a replica for ``query`` (``allowed``: only these ids)."""
     # Imported here, not at the top: the certified paths build on this module's scoring.
-    from agentmem.certified import certified_rank
+    from agentmem.ranking.certified import certified_rank
 
     certified = certified_rank(index, attributes, query, k=k, ranking=ranking, allowed=allowed)
     if certified is not None:

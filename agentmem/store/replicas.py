@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.attributes import MemoryAttributes
 from agentmem.db.rows import NamespaceRow
 from agentmem.db.snapshots import Snapshot, SnapshotReader
 from agentmem.errors import IndexCorruptError
 from agentmem.index import VectorIndex, create_index, load_index
+from agentmem.ranking.attributes import MemoryAttributes
 
 __all__ = ["IndexReplicas", "Replica"]
 

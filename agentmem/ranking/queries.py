@@ -9,7 +9,7 @@ instead (the measurements behind each choice are in docs/scoring.md):
 1. Each message is reduced to its text: its content without the role or any list/dict syntax, and a JSON
    content (an agent's structured reply) to its string values, since the keys are the same in every message.
 2. The newest message that has text is the query. When it is longer than the model reads, its vector is the
-   mean of its windows' (split as long memories are, :func:`agentmem.chunking.split_text`).
+   mean of its windows' (split as long memories are, :func:`agentmem.text.chunking.split_text`).
 3. The older messages, at most ``context_messages`` of them and newest first, add their mean vector with the
    weight ``context_weight``. A message that repeats a newer one verbatim is counted once.
 4. The lexical query is the newest message alone.

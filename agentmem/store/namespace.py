@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.errors import EmbedderMismatchError, MemoryNotFoundError
-from agentmem.parts import StoreParts
+from agentmem.store.database import StoreParts
+from agentmem.store.validation import check_namespace
 from agentmem.types import MemoryRecord, NamespaceStats
-from agentmem.validation import check_namespace
 
 __all__ = ["StoreBase"]
 

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.tokens import Tokenizer
+from agentmem.text.tokens import Tokenizer
 
 __all__ = [
     "CHUNK_ID_STRIDE",

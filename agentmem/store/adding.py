@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from agentmem.consolidation.retention import PrunePlan
 from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
 from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
-from agentmem.forgetting import PrunePlan
-from agentmem.parts import StoreParts
+from agentmem.store.database import StoreParts
+from agentmem.store.validation import check_new_memory
 from agentmem.types import MemoryRecord, NewMemory
-from agentmem.validation import check_new_memory
 
 __all__ = ["add_memories"]
 
@@ -86,7 +86,7 @@ def add_memories(
         if repeats:
             records.update(_strengthen(parts, ns, repeats, hashes, importances, existing, records, first_of, now))
         if parts.policy.max_active is not None:
-            from agentmem.maintenance import prune
+            from agentmem.store.upkeep import prune
 
             plan = PrunePlan(max_active=parts.policy.max_active, half_life=parts.policy.forget_half_life)
             prune(parts, ns, plan, now=now_time, hard=False, dry_run=False)

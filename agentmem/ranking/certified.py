@@ -1,7 +1,7 @@
 """Certified ranking: the top k from a few hundred candidates, checked against what every other memory could score.
 
 The default score is ``w_rel * relevance + w_rec * recency + w_imp * importance`` with hybrid relevance
-``(1 - t) * ((1 - a) * cosine + a * lexical) + t * dated`` (see :mod:`agentmem.ranking`; ``t`` is 0 unless
+``(1 - t) * ((1 - a) * cosine + a * lexical) + t * dated`` (see :mod:`agentmem.ranking.paths`; ``t`` is 0 unless
 the query names a time). Every lexical match and every memory created in a time the query names is a
 candidate, so a memory that is not a candidate has relevance ``(1 - t) * (1 - a) * cosine``, and its
 recency and importance are at most the namespace's largest. A search that returns the best ``C`` cosines
@@ -25,7 +25,7 @@ Where the bound on left-out cosines comes from decides what "exact" means:
   as candidates, as the scale path always did.
 
 Min-max normalisation (scores depend on the candidate set), filtered searches and queries naming times
-that hold more than :data:`MAX_DATED_SHARE` of the memories keep the paths of :func:`agentmem.ranking.rank`.
+that hold more than :data:`MAX_DATED_SHARE` of the memories keep the paths of :func:`agentmem.ranking.paths.rank`.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.attributes import MemoryAttributes
 from agentmem.index import VectorIndex
 from agentmem.index.base import isin_sorted
-from agentmem.ranking import Ranked, Ranking, _attributes_at, _best
+from agentmem.ranking.attributes import MemoryAttributes
+from agentmem.ranking.paths import Ranked, Ranking, _attributes_at, _best
 
 # What a screen or an approximate search gives: candidate ids, their cosines, a bound on every other's.
 Screened = tuple[NDArray[np.int64], NDArray[np.float32], float]

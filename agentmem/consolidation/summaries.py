@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from agentmem.consolidation.importance import detail_spans, proper_names
 from agentmem.errors import ConfigError, LLMError
-from agentmem.importance import detail_spans, proper_names
 from agentmem.llm.openai_compatible import ChatClient, ChatMessage
-from agentmem.tokens import Tokenizer, WhitespaceTokenizer
+from agentmem.text.tokens import Tokenizer, WhitespaceTokenizer
 
 __all__ = ["REFLECTION_PROMPT", "ExtractiveSummarizer", "LLMSummarizer", "Summarizer", "strip_boilerplate"]
 
@@ -83,7 +83,7 @@ class ExtractiveSummarizer:
     ``coverage`` was chosen on LoCoMo (``python -m benchmarks.consolidation``): see docs/scoring.md.
 
     Args:
-        tokenizer: counts tokens for ``max_tokens``; :class:`~agentmem.tokens.WhitespaceTokenizer` by default.
+        tokenizer: counts tokens for ``max_tokens``; :class:`~agentmem.text.tokens.WhitespaceTokenizer` by default.
         max_sentences: the most source sentences in a summary (None: as many as ``coverage`` takes).
         coverage: share of the group's content weight the chosen sentences cover, in (0, 1].
 
@@ -271,7 +271,7 @@ class LLMSummarizer:
     Args:
         client: the chat-completions client.
         fallback: summarizes when the model cannot, e.g. :class:`ExtractiveSummarizer`.
-        tokenizer: counts tokens for ``max_tokens``; :class:`~agentmem.tokens.WhitespaceTokenizer` by default.
+        tokenizer: counts tokens for ``max_tokens``; :class:`~agentmem.text.tokens.WhitespaceTokenizer` by default.
         answer_tokens: the longest answer requested when no ``max_tokens`` is given.
     """
 

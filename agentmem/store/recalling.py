@@ -8,18 +8,18 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.chunking import TextChunker
 from agentmem.config import RecallConfig
-from agentmem.conversation import QueryInput, plan_query, query_vector
 from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.db.snapshots import SnapshotReader
 from agentmem.index.base import isin_sorted
-from agentmem.parts import StoreParts
-from agentmem.ranking import Attributes, Ranked, Ranking, merge, rank, rank_vectors
-from agentmem.replicas import Replica
-from agentmem.retrieval import Scoring
-from agentmem.timespans import time_spans
+from agentmem.ranking.paths import Attributes, Ranked, Ranking, merge, rank, rank_vectors
+from agentmem.ranking.queries import QueryInput, plan_query, query_vector
+from agentmem.ranking.scoring import Scoring
+from agentmem.ranking.timespans import time_spans
+from agentmem.store.database import StoreParts
+from agentmem.store.replicas import Replica
+from agentmem.text.chunking import TextChunker
 from agentmem.types import MemoryFilter, MemoryRecord, ScoredMemory
 
 __all__ = ["Candidates", "rank_query", "touch"]
@@ -145,7 +145,7 @@ def rank_query(
     now: datetime | None,
     vectors: bool = True,
 ) -> Candidates:
-    """Embed ``query`` (a string or recent messages, see :mod:`agentmem.conversation`) and rank namespace
+    """Embed ``query`` (a string or recent messages, see :mod:`agentmem.ranking.queries`) and rank namespace
     ``ns`` for it with the store's defaults filled in (``vectors``: also return the memories' vectors, which
     only prompt de-duplication needs).
 

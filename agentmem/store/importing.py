@@ -7,13 +7,13 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.chunking import MemoryVectors
 from agentmem.db.rows import ImportedRow, NamespaceRow, to_epoch, vectors_from_blob
 from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
-from agentmem.parts import StoreParts
+from agentmem.store.database import StoreParts
+from agentmem.store.validation import check_new_memory
+from agentmem.text.chunking import MemoryVectors
 from agentmem.types import ExportedMemory, NewMemory
-from agentmem.validation import check_new_memory
 
 __all__ = ["import_memories"]
 

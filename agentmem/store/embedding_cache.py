@@ -1,6 +1,6 @@
 """Embedding through the SQL embedding cache: the same text is never embedded twice for one model.
 
-Texts longer than the embedder's window are embedded as chunks (:mod:`agentmem.chunking`); the cache then
+Texts longer than the embedder's window are embedded as chunks (:mod:`agentmem.text.chunking`); the cache then
 holds all of a text's chunk vectors under the text's content hash.
 """
 
@@ -11,12 +11,12 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.chunking import MemoryVectors, TextChunker
 from agentmem.config import Chunking
 from agentmem.db.repository import Repository
 from agentmem.embedders import Embedder, content_hash
 from agentmem.errors import ConfigError
-from agentmem.tokens import HuggingFaceTokenizer, Tokenizer, default_tokenizer
+from agentmem.text.chunking import MemoryVectors, TextChunker
+from agentmem.text.tokens import HuggingFaceTokenizer, Tokenizer, default_tokenizer
 
 # Special tokens a BERT-style model adds around every text ([CLS] and [SEP]), inside its window.
 SPECIAL_TOKENS = 2

@@ -2,7 +2,7 @@
 
 A loop that is not Auto-GPT-shaped usually wants only this::
 
-    from agentmem.agent import AgentMemory
+    from agentmem.store.agent import AgentMemory
 
     with AgentMemory.open("memories.db", namespace="scout") as memory:
         memory.observe("The north gate is guarded at night.", importance=0.8)
@@ -20,8 +20,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from agentmem.conversation import QueryInput
-from agentmem.store import MemoryStore
+from agentmem.ranking.queries import QueryInput
+from agentmem.store.memory_store import MemoryStore
 from agentmem.types import JSONValue, MemoryRecord
 
 __all__ = ["AgentMemory"]
@@ -102,7 +102,7 @@ class AgentMemory:
         Args:
             goal: what the agent is about to think about or do, or its recent messages (role/content,
                 newest last: the query is built from the newest, and memories the messages already
-                contain are left out, see :mod:`agentmem.conversation`).
+                contain are left out, see :mod:`agentmem.ranking.queries`).
             token_budget: tokens the block may take, counted by the store's tokenizer.
 
         Raises:

@@ -21,15 +21,15 @@ from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow
 from agentmem.db.snapshots import SnapshotReader
 from agentmem.embedders import Embedder
-from agentmem.embedding_cache import CachedEmbedding
 from agentmem.errors import ConfigError
-from agentmem.replicas import IndexReplicas
-from agentmem.tokens import Tokenizer, default_tokenizer
+from agentmem.store.embedding_cache import CachedEmbedding
+from agentmem.store.replicas import IndexReplicas
+from agentmem.text.tokens import Tokenizer, default_tokenizer
 from agentmem.types import NamespaceStats
 
 if TYPE_CHECKING:
-    from agentmem.importance import ImportanceScorer
-    from agentmem.summarize import Summarizer
+    from agentmem.consolidation.importance import ImportanceScorer
+    from agentmem.consolidation.summaries import Summarizer
 
 __all__ = ["INDEX_KINDS", "Clock", "StoreParts", "open_parts"]
 
@@ -61,14 +61,14 @@ class StoreParts:
     def importance_scorer(self) -> ImportanceScorer:
         if self.importance is not None:
             return self.importance
-        from agentmem.importance import HeuristicImportance
+        from agentmem.consolidation.importance import HeuristicImportance
 
         return HeuristicImportance()
 
     def summarizer(self) -> Summarizer:
         if self.summarizer_given is not None:
             return self.summarizer_given
-        from agentmem.summarize import ExtractiveSummarizer
+        from agentmem.consolidation.summaries import ExtractiveSummarizer
 
         return ExtractiveSummarizer(self.tokenizer)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
-from agentmem.forgetting import PrunePlan
-from agentmem.maintenance import pending_importance, prune, reflect, restore
-from agentmem.portability import import_memories
-from agentmem.store_base import StoreBase
+from agentmem.consolidation.retention import PrunePlan
+from agentmem.store.importing import import_memories
+from agentmem.store.namespace import StoreBase
+from agentmem.store.upkeep import pending_importance, prune, reflect, restore
 from agentmem.types import ExportedMemory, MemoryRecord, NamespaceStats, PruneResult, Reflection
 
 __all__ = ["StoreUpkeep"]
@@ -38,7 +38,7 @@ class StoreUpkeep(StoreBase):
         the embedding cache).
 
         Args:
-            items: exported memories (from :meth:`export_memories` or :func:`agentmem.transfer.read_jsonl`).
+            items: exported memories (from :meth:`export_memories` or :func:`agentmem.store.jsonl.read_jsonl`).
             keep_ids: keep their ids (so references to them stay valid); False gives new ids and remaps
                 provenance links.
 
@@ -90,7 +90,7 @@ class StoreUpkeep(StoreBase):
     ) -> PruneResult:
         """Forget what matters least: archive (or with ``hard``, delete) the memories any criterion selects.
 
-        Retention combines importance, recency and access count (:mod:`agentmem.forgetting`). A dry run
+        Retention combines importance, recency and access count (:mod:`agentmem.consolidation.retention`). A dry run
         (the default) changes nothing and lists exactly what would go.
 
         Args:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.chunking import chunk_ids
+from agentmem.text.chunking import chunk_ids
 
 __all__ = ["MemoryAttributes"]
 
@@ -23,7 +23,7 @@ class MemoryAttributes:
     """Last-access and creation times (epoch seconds), importances and chunk counts of active memories, by id.
 
     ``chunks`` is the number of vectors a memory has in the index (1 unless it was embedded in chunks, see
-    :mod:`agentmem.chunking`). ``created`` defaults to 0 (the epoch) for callers that never rank by time.
+    :mod:`agentmem.text.chunking`). ``created`` defaults to 0 (the epoch) for callers that never rank by time.
     """
 
     def __init__(

@@ -12,13 +12,13 @@ from typing import Literal
 
 import numpy as np
 
+from agentmem.consolidation.reflection import group_for_reflection, reflection_importance
+from agentmem.consolidation.retention import PrunePlan, choose_victims, retention
 from agentmem.db.rows import NamespaceRow, PendingMemory
 from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
 from agentmem.errors import ConfigError
-from agentmem.forgetting import PrunePlan, choose_victims, retention
-from agentmem.parts import StoreParts
-from agentmem.reflection import group_for_reflection, reflection_importance
+from agentmem.store.database import StoreParts
 from agentmem.types import PruneResult, Reflection
 
 __all__ = ["pending_importance", "prune", "reflect", "restore"]
