@@ -6,10 +6,9 @@ namespace is a rebuildable cache for search. Importing agentmem loads neither to
 
 from __future__ import annotations
 
-from agentmem.config import Chunking, MemoryPolicy, RecallConfig
-from agentmem.consolidation.importance import HeuristicImportance, ImportanceScorer, LLMImportance
-from agentmem.consolidation.reflection import ReflectionPolicy
-from agentmem.consolidation.summaries import ExtractiveSummarizer, LLMSummarizer, Summarizer
+from agentmem.config import Chunking, MemoryPolicy, QueryPolicy, RecallConfig, ReflectionPolicy, Scoring
+from agentmem.consolidation.importance import HeuristicImportance
+from agentmem.consolidation.summaries import ExtractiveSummarizer
 from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from agentmem.errors import (
     AgentMemError,
@@ -23,12 +22,12 @@ from agentmem.errors import (
     SchemaOutOfDateError,
 )
 from agentmem.llm import ChatClient
-from agentmem.ranking.queries import QueryPolicy
-from agentmem.ranking.scoring import Scoring
+from agentmem.llm.importance import LLMImportance
+from agentmem.llm.summaries import LLMSummarizer
 from agentmem.store.memory_store import MemoryStore
-from agentmem.text.tokens import Tokenizer
 from agentmem.types import (
     ExportedMemory,
+    ImportanceScorer,
     MemoryFilter,
     MemoryRecord,
     Message,
@@ -39,6 +38,8 @@ from agentmem.types import (
     Reflection,
     ScoredMemory,
     SearchHit,
+    Summarizer,
+    Tokenizer,
 )
 
 __all__ = [

@@ -1,17 +1,155 @@
-"""Store-wide recall settings: defaults every recall uses unless the call overrides them."""
+"""Every setting of agentmem: frozen dataclasses checked when built, and the decay their half-lives mean.
+
+At the bottom of the layers: it imports only :mod:`agentmem.errors` and :mod:`agentmem.types`.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Literal
 
-from agentmem.consolidation.reflection import ReflectionPolicy
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 from agentmem.errors import ConfigError
-from agentmem.ranking.queries import QueryPolicy
-from agentmem.ranking.scoring import Scoring
-from agentmem.text.tokens import Tokenizer
+from agentmem.types import Tokenizer
 
-__all__ = ["DEFAULT_SCORING", "Chunking", "MemoryPolicy", "RecallConfig"]
+__all__ = [
+    "DEFAULT_SCORING",
+    "Chunking",
+    "MemoryPolicy",
+    "Normalize",
+    "QueryPolicy",
+    "RecallConfig",
+    "ReflectionPolicy",
+    "Scoring",
+    "decay",
+]
+
+Normalize = Literal["none", "minmax"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """Weights and decay of the combined score.
+
+    The defaults are the store's, chosen on LoCoMo (docs/scoring.md): relevance dominates, recency is a
+    small tie-breaker with a long half-life (at weight 0.1 and 30 days it cost 0.031 of turn-level R@10),
+    and importance weighs what the caller or the store's ImportanceScorer gave.
+
+    Attributes:
+        relevance: weight of relevance (cosine similarity to the query).
+        recency: weight of recency (exponential decay since last access).
+        importance: weight of importance.
+        half_life: time after which recency falls to 0.5.
+        normalize: ``"none"`` (score of a memory depends only on it and the query) or ``"minmax"``
+            (each component rescaled to [0, 1] over the scored candidates, as in Generative Agents; a
+            component that is constant over the candidates becomes 0.5 for all of them).
+
+    Raises:
+        ConfigError: a weight is negative or not finite, all weights are 0, ``half_life`` is not positive,
+            or ``normalize`` is not one of the allowed values.
+    """
+
+    relevance: float = 1.0
+    recency: float = 0.02
+    importance: float = 0.1
+    half_life: timedelta = timedelta(days=180)
+    normalize: Normalize = "none"
+
+    def __post_init__(self) -> None:
+        weights = {"relevance": self.relevance, "recency": self.recency, "importance": self.importance}
+        for name, value in weights.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"Scoring.{name} must be a finite number >= 0, got {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"Scoring.{name} must be a finite number >= 0, got {value!r}")
+        if all(value == 0 for value in weights.values()):
+            raise ConfigError("Scoring weights must not all be 0: give at least one of them a positive value")
+        if not isinstance(self.half_life, timedelta) or self.half_life <= timedelta(0):
+            raise ConfigError(f"Scoring.half_life must be a positive timedelta, got {self.half_life!r}")
+        if self.normalize not in ("none", "minmax"):
+            raise ConfigError(f"Scoring.normalize must be 'none' or 'minmax', got {self.normalize!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPolicy:
+    """How recall reads a list of messages, or a query string longer than the embedding model reads.
+
+    The defaults were measured on LoCoMo (``benchmarks/long_memory.py``, docs/scoring.md): the newest
+    message carries the query; older ones help only a little, and only in the vector.
+
+    Attributes:
+        context_messages: older messages (or older windows of a long string) that contribute, newest first.
+        context_weight: weight of the older messages' mean vector, the newest message's being 1; 0 uses
+            the newest message alone.
+        newest_window: the most tokens of a long query string's newest part (its last sentences); None:
+            what the embedding model reads.
+        repeat_containment: a memory at least this fraction of whose words the messages contain (in runs
+            of 3 words they share) repeats them and is left out of recall; None keeps such memories.
+    """
+
+    context_messages: int = 8
+    context_weight: float = 0.1
+    newest_window: int | None = 64
+    repeat_containment: float | None = 0.8
+
+    def __post_init__(self) -> None:
+        if isinstance(self.context_messages, bool) or not isinstance(self.context_messages, int):
+            raise ConfigError(f"context_messages must be an integer >= 0, not {self.context_messages!r}")
+        if self.context_messages < 0:
+            raise ConfigError(f"context_messages must be >= 0, not {self.context_messages}")
+        if not math.isfinite(self.context_weight) or self.context_weight < 0:
+            raise ConfigError(f"context_weight must be a finite number >= 0, not {self.context_weight}")
+        window = self.newest_window
+        if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
+            raise ConfigError(f"newest_window must be a positive integer or None, not {window!r}")
+        containment = self.repeat_containment
+        if containment is not None and not 0.0 < containment <= 1.0:
+            raise ConfigError(f"repeat_containment must be in (0, 1] or None, not {containment}")
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectionPolicy:
+    """When and how observations are grouped into reflections.
+
+    Attributes:
+        threshold: :meth:`~agentmem.MemoryStore.maybe_reflect` reflects once the importances of the
+            un-reflected observations add up to this. Generative Agents used 150 on its 1-10 poignancy scale,
+            about 15 on agentmem's [0, 1] scale.
+        similarity: least cosine between an observation and a group's centroid for it to join the group.
+        max_gap: longest time between an observation and the newest member of the group it joins.
+        min_group: fewest observations a reflection is made of.
+        max_group: most observations a reflection is made of.
+        kinds: the kinds of memory that get reflected on.
+    """
+
+    threshold: float = 15.0
+    similarity: float = 0.25
+    max_gap: timedelta = timedelta(hours=6)
+    min_group: int = 3
+    max_group: int = 8
+    kinds: tuple[str, ...] = ("observation",)
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.min_group <= self.max_group:
+            raise ConfigError("reflection groups need 2 <= min_group <= max_group")
+        if not -1.0 <= self.similarity <= 1.0:
+            raise ConfigError("similarity must be a cosine in [-1, 1]")
+        if self.max_gap <= timedelta(0) or self.threshold <= 0:
+            raise ConfigError("max_gap and threshold must be positive")
+
+
+def decay(age_seconds: ArrayLike, half_life: timedelta) -> NDArray[np.float64]:
+    """What a half-life means: 1.0 at age 0, 0.5 after one half-life (negative ages count as 0).
+
+    The one formula of recency (:class:`Scoring`) and of retention (``MemoryPolicy.forget_half_life``).
+    """
+    age = np.maximum(np.asarray(age_seconds, dtype=np.float64), 0.0)
+    return np.asarray(np.power(0.5, age / half_life.total_seconds()), dtype=np.float64)
+
 
 # Chosen by measurement on LoCoMo (benchmarks/locomo.py; docs/scoring.md has the tables): relevance
 # dominates; recency helps nothing there and, with recall touching what it returns, a weight of 0.1 at a

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 __all__ = [
     "ExportedMemory",
@@ -271,3 +271,31 @@ class PruneResult:
     memories: tuple[MemoryRecord, ...]
     retention: tuple[float, ...]
     applied: bool
+
+
+class Tokenizer(Protocol):
+    """Counts tokens and cuts text to a number of tokens."""
+
+    def count(self, text: str) -> int:
+        """Return the number of tokens in ``text`` (no special tokens)."""
+        ...
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        """Return a prefix of ``text`` whose :meth:`count` is at most ``max_tokens``."""
+        ...
+
+
+class ImportanceScorer(Protocol):
+    """Rates how much new memories matter."""
+
+    def score(self, texts: Sequence[str], *, context: Sequence[str] = ()) -> list[float]:
+        """Return one importance in [0, 1] per text; ``context`` holds the namespace's recent memories (novelty)."""
+        ...
+
+
+class Summarizer(Protocol):
+    """Distils a group of related memories into one text that can replace them."""
+
+    def summarize(self, texts: Sequence[str], *, max_tokens: int | None = None) -> str:
+        """Return one summary of ``texts`` (oldest first), at most ``max_tokens`` tokens when given."""
+        ...

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem import Chunking, ExtractiveSummarizer, MemoryPolicy, MemoryStore, NewMemory, SentenceTransformerEmbedder
-from agentmem.consolidation.reflection import ReflectionPolicy
+from agentmem.config import ReflectionPolicy
 from benchmarks.common import Figure, add_output_option, cached_embeddings, write_results
 from benchmarks.locomo_agentmem import LookupEmbedder
 from benchmarks.locomo_data import QUICK_CONVERSATIONS, Conversation, load_conversations

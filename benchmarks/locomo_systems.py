@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.ranking.scoring import Normalize, Scoring, score_arrays, top_k
+from agentmem.config import Normalize, Scoring
+from agentmem.ranking.scoring import score_arrays, top_k
 from benchmarks.bm25 import BM25
 from benchmarks.locomo_metrics import Ranking
 

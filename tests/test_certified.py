@@ -12,14 +12,14 @@ import pytest
 from numpy.typing import NDArray
 
 from agentmem import HashingEmbedder, MemoryFilter, MemoryStore, NewMemory
-from agentmem.config import DEFAULT_SCORING
+from agentmem.config import DEFAULT_SCORING, Scoring
 from agentmem.index import FaissIndex, HnswIndex, create_index
 from agentmem.index.half import HALF_COPY_MIN, HalfCopy
 from agentmem.ranking.attributes import MemoryAttributes
 from agentmem.ranking.certified import MAX_DATED_SHARE, certified_rank
-from agentmem.ranking.paths import Attributes, Ranked, Ranking, rank, rank_vectors
-from agentmem.ranking.scoring import Scoring
-from agentmem.text.chunking import MemoryVectors
+from agentmem.ranking.paths import rank, rank_vectors
+from agentmem.ranking.ranked import Ranked, Ranking
+from agentmem.vectors import MemoryVectors
 from tests.index.vectors import clustered
 
 NOW = datetime(2024, 7, 1, tzinfo=timezone.utc)
@@ -45,8 +45,12 @@ def _brute_force(
     ranking: Ranking,
     k: int = 10,
 ) -> Ranked:
+    order = np.argsort(ids, kind="stable")
+    ids, vectors = ids[order], vectors[order]
     rows = attributes.rows(ids)
-    given = Attributes(attributes.last_accessed, attributes.importance, attributes.created).at(rows)
+    given = MemoryAttributes(
+        ids, attributes.last_accessed[rows], attributes.importance[rows], created=attributes.created[rows]
+    )
     return rank_vectors(ids, MemoryVectors.single(vectors), given, query, k=k, ranking=ranking)
 
 

@@ -10,16 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentmem import ConfigError
-from agentmem.text.chunking import (
-    CHUNK_ID_STRIDE,
-    MemoryVectors,
-    TextChunker,
-    best_per_memory,
-    chunk_ids,
-    owners,
-    split_text,
-)
+from agentmem.text.chunking import TextChunker, split_text
 from agentmem.text.tokens import WhitespaceTokenizer, default_tokenizer
+from agentmem.vectors import CHUNK_ID_STRIDE, MemoryVectors, best_per_memory, chunk_ids, owners
 
 WORDS = WhitespaceTokenizer()
 

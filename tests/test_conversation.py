@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agentmem.config import QueryPolicy
 from agentmem.errors import ConfigError
 from agentmem.ranking.queries import (
     QueryPart,
     QueryPlan,
-    QueryPolicy,
     RepeatFilter,
     as_messages,
     message_text,

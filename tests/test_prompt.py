@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
 from agentmem.text.prompt import TRUNCATION_MARKER, assemble, render_line
-from agentmem.text.tokens import Tokenizer, WhitespaceTokenizer, default_tokenizer, truncate_by_count
-from agentmem.types import MemoryRecord, PromptMemory, ScoredMemory
+from agentmem.text.tokens import WhitespaceTokenizer, default_tokenizer, truncate_by_count
+from agentmem.types import MemoryRecord, PromptMemory, ScoredMemory, Tokenizer
 
 WHEN = datetime(2024, 5, 8, 13, 56, 41, tzinfo=timezone.utc)
 WORDS = [

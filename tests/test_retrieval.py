@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentmem.config import RecallConfig
+from agentmem.config import RecallConfig, Scoring
 from agentmem.errors import ConfigError
-from agentmem.ranking.scoring import Scoring, combined_score, explain, recency, score_arrays, top_k
+from agentmem.ranking.scoring import explain, recency, score_arrays, top_k
 from agentmem.types import MemoryRecord, ScoredMemory
 
 NOW = datetime(2024, 5, 8, 12, 0, tzinfo=timezone.utc)
@@ -95,24 +95,29 @@ def test_recency_rejects_mixing_naive_and_aware() -> None:
         recency(datetime(2024, 5, 8, 11, 0), now=NOW, half_life=HOUR)
 
 
-# --- combined_score ------------------------------------------------------------------------------------
+# --- the combined score ---------------------------------------------------------------------------------
 
 EXACT = Scoring(relevance=1.0, recency=0.5, importance=0.25, half_life=HOUR)
 
 
 @pytest.mark.parametrize(
-    ("relevance", "recency_", "importance", "expected"),
+    ("relevance", "age", "importance", "expected"),
     [
-        (1.0, 0.0, 0.0, 1.0),
-        (0.0, 1.0, 0.0, 0.5),
-        (0.0, 0.0, 1.0, 0.25),
-        (0.5, 0.5, 1.0, 1.0),
-        (-0.5, 1.0, 1.0, 0.25),
-        (0.0, 0.0, 0.0, 0.0),
+        (1.0, None, 0.0, 1.0),
+        (0.0, timedelta(0), 0.0, 0.5),
+        (0.0, None, 1.0, 0.25),
+        (0.5, HOUR, 1.0, 1.0),
+        (-0.5, timedelta(0), 1.0, 0.25),
+        (0.0, None, 0.0, 0.0),
     ],
 )
-def test_combined_score_exact_values(relevance: float, recency_: float, importance: float, expected: float) -> None:
-    assert combined_score(relevance, recency_, importance, scoring=EXACT) == expected
+def test_the_score_is_the_weighted_sum_of_its_components(
+    relevance: float, age: timedelta | None, importance: float, expected: float
+) -> None:
+    # age None: accessed so long ago that recency is 0 in float64.
+    accessed = epochs(age) if age is not None else np.array([0.0])
+    result = score_arrays(np.array([relevance]), accessed, np.array([importance]), now=NOW, scoring=EXACT)
+    assert result.score[0] == pytest.approx(expected, abs=1e-300)
 
 
 # --- score_arrays --------------------------------------------------------------------------------------
@@ -142,7 +147,8 @@ def test_score_arrays_agrees_with_the_scalar_functions() -> None:
     for i, age in enumerate(ages):
         rec = recency(NOW - age, now=NOW, half_life=scoring.half_life)
         assert result.recency[i] == pytest.approx(rec, rel=1e-12)
-        assert result.score[i] == pytest.approx(combined_score(rel[i], rec, imp[i], scoring=scoring), rel=1e-12)
+        expected = scoring.relevance * rel[i] + scoring.recency * rec + scoring.importance * imp[i]
+        assert result.score[i] == pytest.approx(expected, rel=1e-12)
 
 
 def test_score_arrays_with_no_candidates() -> None:

@@ -8,10 +8,12 @@ import re
 import pytest
 
 from agentmem.consolidation.importance import detail_spans, proper_names
-from agentmem.consolidation.summaries import ExtractiveSummarizer, LLMSummarizer, Summarizer, strip_boilerplate
+from agentmem.consolidation.summaries import ExtractiveSummarizer
 from agentmem.errors import ConfigError, LLMError
 from agentmem.llm import ChatClient
+from agentmem.llm.summaries import LLMSummarizer, strip_boilerplate
 from agentmem.text.tokens import WhitespaceTokenizer, default_tokenizer
+from agentmem.types import Summarizer
 from tests.llm import server as loopback
 from tests.llm.server import Reply, ScriptedServer, chat_reply, unused_port
 

@@ -9,13 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentmem.errors import ConfigError
-from agentmem.text.tokens import (
-    HuggingFaceTokenizer,
-    Tokenizer,
-    WhitespaceTokenizer,
-    default_tokenizer,
-    truncate_by_count,
-)
+from agentmem.text.tokens import HuggingFaceTokenizer, WhitespaceTokenizer, default_tokenizer, truncate_by_count
+from agentmem.types import Tokenizer
 
 WORDS = ["memory", "Alice", "orchids", "unaffable", "café", "日本語", "🎉", "-", "[…]", "2024-05-08", "x"]
 TEXTS = st.one_of(

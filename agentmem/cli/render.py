@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from agentmem.ranking.scoring import Scoring
+from agentmem.config import Scoring
 from agentmem.store.jsonl import to_json
 from agentmem.types import ExportedMemory, MemoryRecord, NamespaceStats, PromptMemory, ScoredMemory, SearchHit
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from agentmem.cli.render import kinds, size, when
-from agentmem.ranking.scoring import Scoring
+from agentmem.config import Scoring
 from agentmem.types import MemoryRecord, NamespaceStats, PromptMemory, SearchHit
 
 __all__ = ["Check", "checks_table", "explain_table", "memories_table", "memory_view", "search_table", "stats_table"]

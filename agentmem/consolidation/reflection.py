@@ -8,46 +8,13 @@ is recent enough (``max_gap``) and the group is not full; otherwise it opens a n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 import numpy as np
 from numpy.typing import NDArray
 
+from agentmem.config import ReflectionPolicy
 from agentmem.errors import ConfigError
 
-__all__ = ["ReflectionPolicy", "group_for_reflection", "reflection_importance"]
-
-
-@dataclass(frozen=True, slots=True)
-class ReflectionPolicy:
-    """When and how observations are grouped into reflections.
-
-    Attributes:
-        threshold: :meth:`~agentmem.MemoryStore.maybe_reflect` reflects once the importances of the
-            un-reflected observations add up to this. Generative Agents used 150 on its 1-10 poignancy scale,
-            about 15 on agentmem's [0, 1] scale.
-        similarity: least cosine between an observation and a group's centroid for it to join the group.
-        max_gap: longest time between an observation and the newest member of the group it joins.
-        min_group: fewest observations a reflection is made of.
-        max_group: most observations a reflection is made of.
-        kinds: the kinds of memory that get reflected on.
-    """
-
-    threshold: float = 15.0
-    similarity: float = 0.25
-    max_gap: timedelta = timedelta(hours=6)
-    min_group: int = 3
-    max_group: int = 8
-    kinds: tuple[str, ...] = ("observation",)
-
-    def __post_init__(self) -> None:
-        if not 2 <= self.min_group <= self.max_group:
-            raise ConfigError("reflection groups need 2 <= min_group <= max_group")
-        if not -1.0 <= self.similarity <= 1.0:
-            raise ConfigError("similarity must be a cosine in [-1, 1]")
-        if self.max_gap <= timedelta(0) or self.threshold <= 0:
-            raise ConfigError("max_gap and threshold must be positive")
+__all__ = ["group_for_reflection", "reflection_importance"]
 
 
 def group_for_reflection(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
+from agentmem.config import decay
 from agentmem.errors import ConfigError
 
 __all__ = ["PrunePlan", "choose_victims", "retention"]
@@ -47,8 +48,7 @@ def retention(
     half_life: timedelta,
 ) -> NDArray[np.float64]:
     """Retention in [0, 1] of each memory (see the module docstring)."""
-    age = np.maximum(now.timestamp() - last_accessed, 0.0)
-    recency = np.power(0.5, age / half_life.total_seconds())
+    recency = decay(now.timestamp() - last_accessed, half_life)
     raw = 0.5 * importance + 0.5 * recency + 0.1 * np.log1p(np.maximum(access_count, 0))
     return np.asarray(np.clip(raw, 0.0, 1.0), dtype=np.float64)
 

@@ -13,10 +13,9 @@ from sqlalchemy import Connection, Engine, func, select
 from agentmem.db.models import memories, namespaces, tombstones
 from agentmem.db.rows import NamespaceRow, vectors_from_blob
 from agentmem.db.transactions import ids_in_namespace, reading
-from agentmem.ranking.attributes import MemoryAttributes
-from agentmem.text.chunking import MemoryVectors
+from agentmem.vectors import MemoryVectors
 
-__all__ = ["Changes", "Snapshot", "SnapshotReader"]
+__all__ = ["ActiveRows", "Changes", "Snapshot", "SnapshotReader"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +36,19 @@ class Snapshot:
     def vector_ids(self) -> NDArray[np.int64]:
         """The vector index id of every row of ``vectors.rows``."""
         return self.vectors.ids(self.ids)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRows:
+    """The scoring columns of a namespace's active memories without their vectors, position i describing
+    ``ids[i]``; ``chunks``: how many vectors each has."""
+
+    ids: NDArray[np.int64]
+    last_accessed: NDArray[np.float64]
+    importance: NDArray[np.float32]
+    chunks: NDArray[np.int64]
+    created_at: NDArray[np.float64]
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +100,8 @@ class SnapshotReader:
             ).all()
         return _snapshot(rows, ns.dimensions, version)
 
-    def attributes(self, ns: NamespaceRow) -> tuple[MemoryAttributes, int]:
-        """The scoring attributes of the active memories (no vectors), and the version they reflect."""
+    def active_rows(self, ns: NamespaceRow) -> ActiveRows:
+        """The scoring columns of the active memories (no vectors), at the version they reflect."""
         with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
@@ -102,14 +114,14 @@ class SnapshotReader:
                 ).where(memories.c.namespace_id == ns.id, memories.c.status == "active")
             ).all()
         n = len(rows)
-        attributes = MemoryAttributes(
+        return ActiveRows(
             ids=np.fromiter((r[0] for r in rows), np.int64, n),
             last_accessed=np.fromiter((r[1] for r in rows), np.float64, n),
             importance=np.fromiter((r[2] for r in rows), np.float32, n),
             chunks=np.fromiter((r[3] for r in rows), np.int64, n) // (4 * ns.dimensions),
-            created=np.fromiter((r[4] for r in rows), np.float64, n),
+            created_at=np.fromiter((r[4] for r in rows), np.float64, n),
+            version=version,
         )
-        return attributes, version
 
     def for_reflection(self, ns: NamespaceRow, kinds: Sequence[str]) -> tuple[Snapshot, list[str]]:
         """Active memories of these kinds: vectors and attributes, texts (id order)."""

@@ -21,13 +21,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentmem.errors import ConfigError, IndexCorruptError
-from agentmem.index.base import VectorIndex
 from agentmem.index.exact import ExactIndex
 from agentmem.index.faiss import FaissIndex
 from agentmem.index.hnsw import HnswIndex
 from agentmem.index.ivf import IvfIndex
 from agentmem.index.persist import read_index_file
 from agentmem.index.sq8 import Sq8Index
+from agentmem.vectors import VectorIndex
 
 __all__ = [
     "INDEX_KINDS",

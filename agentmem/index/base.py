@@ -1,4 +1,5 @@
-"""The vector index plug point, and the argument checks every backend shares.
+"""The argument checks every vector index backend shares (the plug point, ``VectorIndex``, is in
+:mod:`agentmem.vectors`).
 
 An index holds only int64 ids (equal to memory ids) and unit-norm float32 vectors. SQL is the truth: an
 index can always be rebuilt from the stored vector blobs, so it is a cache with a ``version`` stamp.
@@ -6,16 +7,12 @@ index can always be rebuilt from the stored vector blobs, so it is a cache with 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Protocol, runtime_checkable
-
 import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
 
 __all__ = [
-    "VectorIndex",
     "as_ids",
     "as_queries",
     "as_upsert",
@@ -24,124 +21,8 @@ __all__ = [
     "check_k",
     "check_setting",
     "empty_results",
-    "isin_sorted",
     "top_k",
 ]
-
-
-@runtime_checkable
-class VectorIndex(Protocol):
-    """An id → vector index searched by inner product (cosine, since vectors are unit-norm).
-
-    Implementations are not thread-safe: concurrent searches are fine, but a mutation (``upsert``,
-    ``remove``) must not run alongside any other call on the same index.
-
-    Attributes:
-        version: the namespace version this index reflects; starts at 0, set by the owner after
-            applying changes, and saved with the index.
-    """
-
-    version: int
-
-    @property
-    def kind(self) -> str:
-        """The backend name: ``"exact"``, ``"faiss"``, ``"hnsw"``, ``"ivf"`` or ``"sq8"``."""
-        ...
-
-    @property
-    def dimensions(self) -> int:
-        """The length of every vector."""
-        ...
-
-    def __len__(self) -> int:
-        """The number of vectors held."""
-        ...
-
-    def upsert(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
-        """Add vectors, replacing the vector of any id already present (never duplicating it).
-
-        Args:
-            ids: shape (n,), non-negative and distinct (a repeated id is a caller bug: ConfigError).
-            vectors: shape (n, dimensions), float.
-
-        Raises:
-            ConfigError: on a bad shape or dtype, a negative or repeated id; the index is unchanged.
-        """
-        ...
-
-    def remove(self, ids: NDArray[np.int64]) -> int:
-        """Remove ids in one batched operation; ids not present are ignored.
-
-        Args:
-            ids: shape (n,); a repeated id counts once.
-
-        Returns:
-            How many of the ids were present (and are now gone).
-        """
-        ...
-
-    def search(
-        self,
-        queries: NDArray[np.float32],
-        k: int,
-        *,
-        allowed: NDArray[np.int64] | None = None,
-    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
-        """Find the k highest inner products for each query.
-
-        Exact for ``exact`` and ``faiss``. ``hnsw`` and trained ``ivf`` are approximate (a result may miss
-        a better vector; the count of results is still exact); trained ``sq8`` scores are approximate.
-
-        Args:
-            queries: shape (nq, dimensions), or (dimensions,) for one query.
-            k: the number of results wanted per query, at least 1.
-            allowed: if given, only these ids can be returned (unknown ids are ignored).
-
-        Returns:
-            ``(scores, ids)``, both of shape (nq, min(k, candidates)) where candidates is the number of
-            ids held (or of allowed ids held); rows are sorted by descending score. There is never
-            any -1 padding: an empty index gives shape (nq, 0).
-
-        Raises:
-            ConfigError: on a bad query shape or dtype, or k < 1.
-        """
-        ...
-
-    def ids(self) -> NDArray[np.int64]:
-        """Every id held, sorted ascending."""
-        ...
-
-    def vectors(self, ids: NDArray[np.int64]) -> NDArray[np.float32]:
-        """The stored vectors of the given ids, shape (len(ids), dimensions).
-
-        Exactly as upserted, except for a trained ``sq8`` index, which decodes its 8-bit codes.
-
-        Raises:
-            ConfigError: if any id is not present (the message names them).
-        """
-        ...
-
-    def matrix(self) -> tuple[NDArray[np.int64], NDArray[np.float32]] | None:
-        """Everything held, as exact float32 rows, for one matrix-vector product instead of a search.
-
-        Returns:
-            ``(ids, vectors)`` in storage order, row i of ``vectors`` being the vector of ``ids[i]``:
-            read-only views where possible, valid until the next ``upsert`` or ``remove``; or None when
-            this index does not hold exact float32 rows (compressed or graph kinds).
-        """
-        ...
-
-    def memory_bytes(self) -> int:
-        """Approximate resident bytes, for a memory-budgeted pool."""
-        ...
-
-    def save(self, path: Path) -> None:
-        """Write the index atomically to ``path``, with its kind, dimensions and version.
-
-        Raises:
-            OSError: if the file cannot be written; the previous file, if any, is left intact.
-        """
-        ...
 
 
 def check_dimensions(dimensions: object) -> int:
@@ -241,15 +122,3 @@ def top_k(scores: NDArray[np.float32], ids: NDArray[np.int64], k: int) -> tuple[
         np.ascontiguousarray(np.take_along_axis(top_scores, order, axis=1), dtype=np.float32),
         np.ascontiguousarray(np.take_along_axis(top_ids, order, axis=1), dtype=np.int64),
     )
-
-
-def isin_sorted(values: NDArray[np.int64], sorted_ids: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Whether each of ``values`` is in ``sorted_ids`` (ascending).
-
-    A binary search per value: O(len(values) · log len(sorted_ids)). ``np.isin`` sorts both arrays
-    together with a stable sort instead (measured: 12 ms for 3k values against 100k ids, here 0.1 ms).
-    """
-    if not len(sorted_ids):
-        return np.zeros(len(values), dtype=np.bool_)
-    positions = np.searchsorted(sorted_ids, values).clip(max=len(sorted_ids) - 1)
-    return np.asarray(sorted_ids[positions] == values, dtype=np.bool_)

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.index.base import isin_sorted
 from agentmem.index.faiss_backed import BYTES_PER_ID, FaissBackedIndex, flat_inner
 from agentmem.index.faiss_runtime import DEFAULT_FAISS_THREADS, THREADS_ENV_VAR, _faiss
 from agentmem.index.half import HALF_COPY_MIN, HalfCopy
+from agentmem.vectors import isin_sorted
 
 __all__ = ["DEFAULT_FAISS_THREADS", "THREADS_ENV_VAR", "FaissIndex"]
 

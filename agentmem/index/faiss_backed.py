@@ -15,18 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError, IndexCorruptError
-from agentmem.index.base import (
-    as_ids,
-    as_queries,
-    as_upsert,
-    check_dimensions,
-    check_k,
-    empty_results,
-    isin_sorted,
-    top_k,
-)
+from agentmem.index.base import as_ids, as_queries, as_upsert, check_dimensions, check_k, empty_results, top_k
 from agentmem.index.faiss_runtime import _faiss
 from agentmem.index.persist import IndexHeader, write_index_file
+from agentmem.vectors import isin_sorted
 
 __all__ = ["BYTES_PER_ID", "EXACT_SUBSET", "FaissBackedIndex", "flat_inner"]
 

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.index.base import check_setting, isin_sorted
+from agentmem.index.base import check_setting
 from agentmem.index.faiss_backed import BYTES_PER_ID, FaissBackedIndex
 from agentmem.index.faiss_runtime import _faiss
 from agentmem.index.persist import IndexHeader
+from agentmem.vectors import isin_sorted
 
 __all__ = ["DEAD", "REBUILD_FRACTION", "HnswIndex"]
 

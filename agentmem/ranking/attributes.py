@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.text.chunking import chunk_ids
+from agentmem.vectors import chunk_ids
 
 __all__ = ["MemoryAttributes"]
 

@@ -35,10 +35,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.index import VectorIndex
-from agentmem.index.base import isin_sorted
+from agentmem.config import decay
 from agentmem.ranking.attributes import MemoryAttributes
-from agentmem.ranking.paths import Ranked, Ranking, _attributes_at, _best
+from agentmem.ranking.ranked import Ranked, Ranking, best
+from agentmem.vectors import VectorIndex, isin_sorted
 
 # What a screen or an approximate search gives: candidate ids, their cosines, a bound on every other's.
 Screened = tuple[NDArray[np.int64], NDArray[np.float32], float]
@@ -104,7 +104,7 @@ def certified_rank(
         ids, cosine, beyond = found
         ids, cosine = _with_matched(attributes, ids, cosine, matched, matched_cosine)
         path = "exact" if exact else "scale"
-        ranked = _best(ids, cosine, _attributes_at(attributes, attributes.rows(ids)), None, k, ranking, path)
+        ranked = best(ids, cosine, attributes, attributes.rows(ids), k=k, ranking=ranking, path=path)
         if _certified(ranked, k, reach=weight * beyond + prior if np.isfinite(beyond) else None):
             return ranked
         count *= WIDEN if exact else WIDEN_APPROXIMATE
@@ -128,8 +128,7 @@ def _lexical_share(ranking: Ranking) -> float:
 def _largest_prior(attributes: MemoryAttributes, ranking: Ranking) -> float:
     """The most recency and importance together could add to any memory's score."""
     scoring = ranking.scoring
-    age = max(ranking.now.timestamp() - float(attributes.last_accessed.max()), 0.0)
-    recency = 0.5 ** (age / scoring.half_life.total_seconds())
+    recency = float(decay(ranking.now.timestamp() - float(attributes.last_accessed.max()), scoring.half_life))
     return float(scoring.recency * recency + scoring.importance * float(attributes.importance.max()))
 
 
@@ -205,4 +204,4 @@ def _scale_fallback(
     leaders = leaders[~isin_sorted(leaders, ids)]  # read only the vectors not at hand
     leaders_cosine = np.asarray(index.vectors(leaders) @ query, dtype=np.float32) if len(leaders) else None
     ids, cosine = _merged(ids, cosine, leaders, leaders_cosine)
-    return _best(ids, cosine, _attributes_at(attributes, attributes.rows(ids)), None, k, ranking, "scale")
+    return best(ids, cosine, attributes, attributes.rows(ids), k=k, ranking=ranking, path="scale")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from agentmem.config import QueryPolicy
 from agentmem.errors import ConfigError
 from agentmem.types import Message
 
@@ -44,7 +44,6 @@ __all__ = [
     "QueryInput",
     "QueryPart",
     "QueryPlan",
-    "QueryPolicy",
     "RepeatFilter",
     "as_messages",
     "message_text",
@@ -63,43 +62,6 @@ QueryInput = str | Sequence[MessageLike]
 # several messages (Auto-GPT stores its reply and the command's result as one) still matches almost whole.
 SHINGLE = 3
 _WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True, slots=True)
-class QueryPolicy:
-    """How recall reads a list of messages, or a query string longer than the embedding model reads.
-
-    The defaults were measured on LoCoMo (``benchmarks/long_memory.py``, docs/scoring.md): the newest
-    message carries the query; older ones help only a little, and only in the vector.
-
-    Attributes:
-        context_messages: older messages (or older windows of a long string) that contribute, newest first.
-        context_weight: weight of the older messages' mean vector, the newest message's being 1; 0 uses
-            the newest message alone.
-        newest_window: the most tokens of a long query string's newest part (its last sentences); None:
-            what the embedding model reads.
-        repeat_containment: a memory at least this fraction of whose words the messages contain (in runs
-            of 3 words they share) repeats them and is left out of recall; None keeps such memories.
-    """
-
-    context_messages: int = 8
-    context_weight: float = 0.1
-    newest_window: int | None = 64
-    repeat_containment: float | None = 0.8
-
-    def __post_init__(self) -> None:
-        if isinstance(self.context_messages, bool) or not isinstance(self.context_messages, int):
-            raise ConfigError(f"context_messages must be an integer >= 0, not {self.context_messages!r}")
-        if self.context_messages < 0:
-            raise ConfigError(f"context_messages must be >= 0, not {self.context_messages}")
-        if not math.isfinite(self.context_weight) or self.context_weight < 0:
-            raise ConfigError(f"context_weight must be a finite number >= 0, not {self.context_weight}")
-        window = self.newest_window
-        if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
-            raise ConfigError(f"newest_window must be a positive integer or None, not {window!r}")
-        containment = self.repeat_containment
-        if containment is not None and not 0.0 < containment <= 1.0:
-            raise ConfigError(f"repeat_containment must be in (0, 1] or None, not {containment}")
 
 
 @dataclass(frozen=True, slots=True)

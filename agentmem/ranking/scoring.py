@@ -15,29 +15,23 @@ Everything here is pure: numbers in, numbers out, the clock passed in. No I/O.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from agentmem.config import Scoring, decay
 from agentmem.errors import ConfigError
 from agentmem.types import ScoredMemory
 
 __all__ = [
     "Components",
-    "Normalize",
-    "Scoring",
-    "combined_score",
     "explain",
     "recency",
     "score_arrays",
     "top_k",
 ]
-
-Normalize = Literal["none", "minmax"]
 
 # Value given to every candidate when a component is constant over the candidates under min-max
 # normalisation (its range is 0). Generative Agents' code uses the middle of the target range, so a constant
@@ -45,49 +39,6 @@ Normalize = Literal["none", "minmax"]
 _MINMAX_CONSTANT = 0.5
 
 _TIMES = "\N{MULTIPLICATION SIGN}"
-
-
-@dataclass(frozen=True, slots=True)
-class Scoring:
-    """Weights and decay of the combined score.
-
-    The defaults are the store's, chosen on LoCoMo (docs/scoring.md): relevance dominates, recency is a
-    small tie-breaker with a long half-life (at weight 0.1 and 30 days it cost 0.031 of turn-level R@10),
-    and importance weighs what the caller or the store's ImportanceScorer gave.
-
-    Attributes:
-        relevance: weight of relevance (cosine similarity to the query).
-        recency: weight of recency (exponential decay since last access).
-        importance: weight of importance.
-        half_life: time after which recency falls to 0.5.
-        normalize: ``"none"`` (score of a memory depends only on it and the query) or ``"minmax"``
-            (each component rescaled to [0, 1] over the scored candidates, as in Generative Agents; a
-            component that is constant over the candidates becomes 0.5 for all of them).
-
-    Raises:
-        ConfigError: a weight is negative or not finite, all weights are 0, ``half_life`` is not positive,
-            or ``normalize`` is not one of the allowed values.
-    """
-
-    relevance: float = 1.0
-    recency: float = 0.02
-    importance: float = 0.1
-    half_life: timedelta = timedelta(days=180)
-    normalize: Normalize = "none"
-
-    def __post_init__(self) -> None:
-        weights = {"relevance": self.relevance, "recency": self.recency, "importance": self.importance}
-        for name, value in weights.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"Scoring.{name} must be a finite number >= 0, got {value!r}")
-            if not math.isfinite(value) or value < 0:
-                raise ConfigError(f"Scoring.{name} must be a finite number >= 0, got {value!r}")
-        if all(value == 0 for value in weights.values()):
-            raise ConfigError("Scoring weights must not all be 0: give at least one of them a positive value")
-        if not isinstance(self.half_life, timedelta) or self.half_life <= timedelta(0):
-            raise ConfigError(f"Scoring.half_life must be a positive timedelta, got {self.half_life!r}")
-        if self.normalize not in ("none", "minmax"):
-            raise ConfigError(f"Scoring.normalize must be 'none' or 'minmax', got {self.normalize!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +82,7 @@ def recency(last_accessed: datetime, *, now: datetime, half_life: timedelta) -> 
         age = (now - last_accessed).total_seconds()
     except TypeError as exc:
         raise ConfigError("now and last_accessed must both be timezone-aware (or both naive)") from exc
-    return float(0.5 ** (max(age, 0.0) / half_life.total_seconds()))
-
-
-def combined_score(relevance: float, recency: float, importance: float, *, scoring: Scoring) -> float:
-    """Weighted sum of the three components.
-
-    Args:
-        relevance: relevance of the memory to the query.
-        recency: recency in [0, 1], see :func:`recency`.
-        importance: importance in [0, 1].
-        scoring: the weights.
-
-    Returns:
-        ``w_rel * relevance + w_rec * recency + w_imp * importance``.
-    """
-    return scoring.relevance * relevance + scoring.recency * recency + scoring.importance * importance
+    return float(decay(age, half_life))
 
 
 def score_arrays(
@@ -182,8 +118,7 @@ def score_arrays(
             "relevance, last_accessed_epoch and importance must have the same length, got "
             f"{rel.shape[0]}, {accessed.shape[0]} and {imp.shape[0]}"
         )
-    age = np.maximum(now.timestamp() - accessed, 0.0)
-    rec = np.power(0.5, age / scoring.half_life.total_seconds())
+    rec = decay(now.timestamp() - accessed, scoring.half_life)
     if scoring.normalize == "minmax":
         rel, rec, imp = _minmax(rel), _minmax(rec), _minmax(imp)
     score = scoring.relevance * rel + scoring.recency * rec + scoring.importance * imp

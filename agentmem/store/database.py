@@ -24,12 +24,11 @@ from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError
 from agentmem.store.embedding_cache import CachedEmbedding
 from agentmem.store.replicas import IndexReplicas
-from agentmem.text.tokens import Tokenizer, default_tokenizer
-from agentmem.types import NamespaceStats
+from agentmem.text.tokens import default_tokenizer
+from agentmem.types import NamespaceStats, Tokenizer
 
 if TYPE_CHECKING:
-    from agentmem.consolidation.importance import ImportanceScorer
-    from agentmem.consolidation.summaries import Summarizer
+    from agentmem.types import ImportanceScorer, Summarizer
 
 __all__ = ["INDEX_KINDS", "Clock", "StoreParts", "open_parts"]
 

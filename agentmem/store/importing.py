@@ -12,8 +12,8 @@ from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
 from agentmem.store.database import StoreParts
 from agentmem.store.validation import check_new_memory
-from agentmem.text.chunking import MemoryVectors
 from agentmem.types import ExportedMemory, NewMemory
+from agentmem.vectors import MemoryVectors
 
 __all__ = ["import_memories"]
 

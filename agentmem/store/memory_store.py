@@ -10,19 +10,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agentmem.config import Chunking, MemoryPolicy, RecallConfig
+from agentmem.config import Chunking, MemoryPolicy, RecallConfig, Scoring
 from agentmem.db.migrate import MigrateMode
 from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, MemoryNotFoundError
 from agentmem.ranking.queries import QueryInput
-from agentmem.ranking.scoring import Scoring
 from agentmem.store.adding import add_memories
 from agentmem.store.database import Clock, open_parts
 from agentmem.store.recalling import Candidates, rank_query, touch
 from agentmem.store.upkeep_methods import StoreUpkeep
 from agentmem.store.validation import check_query
 from agentmem.text.prompt import assemble
-from agentmem.text.tokens import Tokenizer
 from agentmem.types import (
     JSONValue,
     MemoryFilter,
@@ -31,11 +29,11 @@ from agentmem.types import (
     PromptMemory,
     ScoredMemory,
     SearchHit,
+    Tokenizer,
 )
 
 if TYPE_CHECKING:
-    from agentmem.consolidation.importance import ImportanceScorer
-    from agentmem.consolidation.summaries import Summarizer
+    from agentmem.types import ImportanceScorer, Summarizer
 
 __all__ = ["MemoryStore"]
 

@@ -8,19 +8,20 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.config import RecallConfig
+from agentmem.config import RecallConfig, Scoring
 from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.db.snapshots import SnapshotReader
-from agentmem.index.base import isin_sorted
-from agentmem.ranking.paths import Attributes, Ranked, Ranking, merge, rank, rank_vectors
+from agentmem.ranking.attributes import MemoryAttributes
+from agentmem.ranking.paths import rank, rank_vectors
 from agentmem.ranking.queries import QueryInput, plan_query, query_vector
-from agentmem.ranking.scoring import Scoring
+from agentmem.ranking.ranked import Ranked, Ranking, merge
 from agentmem.ranking.timespans import time_spans
 from agentmem.store.database import StoreParts
 from agentmem.store.replicas import Replica
 from agentmem.text.chunking import TextChunker
 from agentmem.types import MemoryFilter, MemoryRecord, ScoredMemory
+from agentmem.vectors import isin_sorted
 
 __all__ = ["Candidates", "rank_query", "touch"]
 
@@ -80,7 +81,7 @@ def _rank(
         archived = archived[~isin_sorted(archived, replica.attributes.ids)]
         if archived.size:
             snap = snapshots.of(ns, [int(i) for i in archived])
-            attributes = Attributes(snap.last_accessed, snap.importance, snap.created_at)
+            attributes = MemoryAttributes(snap.ids, snap.last_accessed, snap.importance, created=snap.created_at)
             extra = rank_vectors(snap.ids, snap.vectors, attributes, vector, k=k, ranking=ranking)
             ranked = merge(ranked, extra, k=k)
             archived_vectors = dict(zip(snap.ids.tolist(), snap.vectors.first(), strict=True))

@@ -21,8 +21,9 @@ from numpy.typing import NDArray
 from agentmem.db.rows import NamespaceRow
 from agentmem.db.snapshots import Snapshot, SnapshotReader
 from agentmem.errors import IndexCorruptError
-from agentmem.index import VectorIndex, create_index, load_index
+from agentmem.index import create_index, load_index
 from agentmem.ranking.attributes import MemoryAttributes
+from agentmem.vectors import VectorIndex
 
 __all__ = ["IndexReplicas", "Replica"]
 
@@ -212,7 +213,8 @@ class IndexReplicas:
         except IndexCorruptError as exc:
             logger.warning("%s: rebuilding it from SQL", exc)
             return self._build(ns)
-        attributes, current = self._snapshots.attributes(ns)
+        active = self._snapshots.active_rows(ns)
+        current = active.version
         if index.kind != self._kind or index.dimensions != ns.dimensions or index.version > current:
             logger.warning(
                 "vector index %s does not match the database (kind %s, %d-d, version %d; database %d-d at "
@@ -223,6 +225,9 @@ class IndexReplicas:
         self._saved_version[ns.id] = index.version
         # The attributes must describe exactly the memories the index holds, as the replay that follows
         # adds what the file missed to both: attributes of newer memories would hide them from it.
+        attributes = MemoryAttributes(
+            active.ids, active.last_accessed, active.importance, active.chunks, active.created_at
+        )
         return Replica(index, attributes.select(np.isin(attributes.ids, index.ids())))
 
     def _build(self, ns: NamespaceRow) -> Replica:

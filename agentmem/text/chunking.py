@@ -1,13 +1,9 @@
-"""Long texts as several embeddings: splitting into chunks, and the vectors of chunked memories.
+"""Long texts cut into overlapping chunks, each embedded on its own.
 
 An embedding model reads a fixed number of tokens (all-MiniLM-L6-v2: 256 word pieces) and silently drops
 the rest. A memory longer than that is embedded as overlapping chunks cut at turn (line) and sentence
 boundaries; each chunk's vector is stored in SQL with the memory and held in the vector index under its
-own id, which maps back to the memory (:func:`chunk_ids`, :func:`owners`). A memory's relevance is the best
-of its chunks'.
-
-Chunk ids: chunk 0 of a memory has the memory's own id; chunk ``j`` has ``id + j * 2**40``. Memory ids stay
-below ``2**40`` (a trillion), so ``id & (2**40 - 1)`` recovers the memory from any chunk.
+own id, which maps back to the memory (see :mod:`agentmem.vectors`).
 """
 
 from __future__ import annotations
@@ -15,25 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-from numpy.typing import NDArray
-
 from agentmem.errors import ConfigError
-from agentmem.text.tokens import Tokenizer
+from agentmem.types import Tokenizer
 
-__all__ = [
-    "CHUNK_ID_STRIDE",
-    "MAX_MEMORY_ID",
-    "MemoryVectors",
-    "TextChunker",
-    "best_per_memory",
-    "chunk_ids",
-    "owners",
-    "split_text",
-]
-
-CHUNK_ID_STRIDE = 1 << 40
-MAX_MEMORY_ID = CHUNK_ID_STRIDE - 1
+__all__ = ["TextChunker", "split_text"]
 
 # A turn ends at a line break; a sentence at . ! ? (or …) followed by white space.
 _BOUNDARY = re.compile(r"\n+|(?<=[.!?…])\s+")
@@ -147,121 +128,3 @@ class TextChunker:
         if _fits(text, self.tokenizer, self.whole_up_to or self.window):
             return [text]
         return _cut(text, self.tokenizer, self.window, self.overlap)
-
-
-@dataclass(frozen=True, slots=True)
-class MemoryVectors:
-    """The vectors of several memories, memory after memory: ``counts[i]`` rows (its chunks) each.
-
-    Attributes:
-        rows: ``(counts.sum(), dimensions)`` float32 unit vectors; a memory's chunks are consecutive rows.
-        counts: rows per memory (>= 1).
-    """
-
-    rows: NDArray[np.float32]
-    counts: NDArray[np.int64]
-
-    @classmethod
-    def single(cls, rows: NDArray[np.float32]) -> MemoryVectors:
-        """One vector per memory."""
-        return cls(rows, np.ones(len(rows), dtype=np.int64))
-
-    @classmethod
-    def stack(cls, parts: list[NDArray[np.float32]], dimensions: int) -> MemoryVectors:
-        """From one ``(chunks, dimensions)`` array per memory."""
-        if not parts:
-            return cls(np.zeros((0, dimensions), dtype=np.float32), np.zeros(0, dtype=np.int64))
-        return cls(
-            np.ascontiguousarray(np.concatenate(parts), dtype=np.float32),
-            np.asarray([len(p) for p in parts], dtype=np.int64),
-        )
-
-    def __len__(self) -> int:
-        return int(self.counts.size)
-
-    @property
-    def starts(self) -> NDArray[np.int64]:
-        """Row of each memory's first chunk."""
-        return _starts(self.counts)
-
-    def of(self, position: int) -> NDArray[np.float32]:
-        """The chunk vectors of the memory at ``position``."""
-        start = int(self.counts[:position].sum())
-        return self.rows[start : start + int(self.counts[position])]
-
-    def split(self) -> list[NDArray[np.float32]]:
-        """One ``(chunks, dimensions)`` array per memory."""
-        return np.split(self.rows, self.starts[1:]) if self.counts.size else []
-
-    def select(self, positions: NDArray[np.bool_] | NDArray[np.intp] | list[int]) -> MemoryVectors:
-        """The memories at ``positions`` (indices or a mask), in that order."""
-        chosen = np.arange(len(self))[positions]
-        counts = self.counts[chosen]
-        return MemoryVectors(self.rows[_row_numbers(self.starts[chosen], counts)], counts)
-
-    def ids(self, memory_ids: NDArray[np.int64]) -> NDArray[np.int64]:
-        """The vector index id of every row, given the id of each memory."""
-        return chunk_ids(memory_ids, self.counts)
-
-    def first(self) -> NDArray[np.float32]:
-        """Each memory's first chunk vector (its whole vector when it has one)."""
-        return self.rows[self.starts] if self.counts.size else self.rows
-
-    def means(self) -> NDArray[np.float32]:
-        """Each memory's unit-norm mean chunk vector: one vector that stands for the whole memory."""
-        if not self.counts.size or int(self.counts.max()) == 1:
-            return self.rows
-        sums = np.add.reduceat(self.rows, self.starts, axis=0)
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return np.ascontiguousarray(sums / np.maximum(norms, 1e-12), dtype=np.float32)
-
-
-def chunk_ids(memory_ids: NDArray[np.int64], counts: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Vector ids of every chunk of these memories, memory after memory.
-
-    Raises:
-        ConfigError: a memory id is too large to encode chunks beside it.
-    """
-    memory_ids = np.asarray(memory_ids, dtype=np.int64)
-    counts = np.asarray(counts, dtype=np.int64)
-    if memory_ids.size and int(memory_ids.max()) > MAX_MEMORY_ID:
-        raise ConfigError(f"memory ids must stay below 2**40 to be indexed, got {int(memory_ids.max())}")
-    if not counts.size or int(counts.max()) == 1:
-        return np.array(memory_ids, dtype=np.int64)
-    chunk_no = np.arange(int(counts.sum())) - np.repeat(_starts(counts), counts)
-    return np.asarray(np.repeat(memory_ids, counts) + chunk_no * CHUNK_ID_STRIDE, dtype=np.int64)
-
-
-def owners(vector_ids: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The memory id of each vector id."""
-    return np.asarray(vector_ids, dtype=np.int64) & MAX_MEMORY_ID
-
-
-def _starts(counts: NDArray[np.int64]) -> NDArray[np.int64]:
-    starts = np.zeros(counts.size, dtype=np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
-    return starts
-
-
-def _row_numbers(starts: NDArray[np.int64], counts: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The rows ``starts[i] .. starts[i] + counts[i] - 1`` of every i, in order."""
-    offsets = np.arange(int(counts.sum())) - np.repeat(_starts(counts), counts)
-    return np.repeat(starts, counts) + offsets
-
-
-def best_per_memory(
-    vector_ids: NDArray[np.int64], scores: NDArray[np.floating]
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Each memory's best chunk score, memories in id order.
-
-    Args:
-        vector_ids: vector index ids (chunk ids).
-        scores: the score of each vector.
-
-    Returns:
-        The distinct memory ids, ascending, and the best score among each one's chunks.
-    """
-    memory_ids, position = np.unique(owners(vector_ids), return_inverse=True)
-    best = np.full(memory_ids.size, -np.inf)
-    np.maximum.at(best, position, np.asarray(scores, dtype=np.float64))
-    return memory_ids, best

@@ -20,8 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.text.tokens import Tokenizer
-from agentmem.types import MemoryRecord, PromptMemory, ScoredMemory
+from agentmem.types import MemoryRecord, PromptMemory, ScoredMemory, Tokenizer
 
 __all__ = ["TRUNCATION_MARKER", "assemble", "render_line"]
 

@@ -22,9 +22,10 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from agentmem.errors import ConfigError
+from agentmem.types import Tokenizer
 
 if TYPE_CHECKING:
     import tokenizers
@@ -38,18 +39,6 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"\S+")
-
-
-class Tokenizer(Protocol):
-    """Counts tokens and cuts text to a number of tokens."""
-
-    def count(self, text: str) -> int:
-        """Return the number of tokens in ``text`` (no special tokens)."""
-        ...
-
-    def truncate(self, text: str, max_tokens: int) -> str:
-        """Return a prefix of ``text`` whose :meth:`count` is at most ``max_tokens``."""
-        ...
 
 
 class WhitespaceTokenizer:

@@ -21,16 +21,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.index import (
-    ExactIndex,
-    FaissIndex,
-    HnswIndex,
-    IvfIndex,
-    Sq8Index,
-    VectorIndex,
-    create_index,
-    load_index,
-)
+from agentmem.index import ExactIndex, FaissIndex, HnswIndex, IvfIndex, Sq8Index, create_index, load_index
+from agentmem.vectors import VectorIndex
 from tests.index.vectors import D, unit
 
 CLASSES: dict[str, type[object]] = {

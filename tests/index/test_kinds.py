@@ -11,17 +11,9 @@ import pytest
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.index import (
-    ExactIndex,
-    FaissIndex,
-    HnswIndex,
-    IvfIndex,
-    Sq8Index,
-    VectorIndex,
-    create_index,
-    load_index,
-)
+from agentmem.index import ExactIndex, FaissIndex, HnswIndex, IvfIndex, Sq8Index, create_index, load_index
 from agentmem.index.ivf import list_count
+from agentmem.vectors import VectorIndex
 from tests.index.vectors import clustered, exact_top, recall, unit
 
 # Kinds whose matrix() holds exact rows: ivf and sq8 until they train.

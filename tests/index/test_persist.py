@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from agentmem.errors import IndexCorruptError
-from agentmem.index import FaissIndex, HnswIndex, IvfIndex, Sq8Index, VectorIndex, create_index, load_index
+from agentmem.index import FaissIndex, HnswIndex, IvfIndex, Sq8Index, create_index, load_index
 from agentmem.index.persist import MAGIC, IndexHeader, read_index_file, write_index_file
+from agentmem.vectors import VectorIndex
 
 HEADER = IndexHeader(kind="exact", dimensions=4, version=3, count=2)
 PAYLOAD = bytes(range(256)) * 4

@@ -10,8 +10,8 @@ import pytest
 
 from agentmem import Chunking, MemoryStore, NewMemory
 from agentmem.store.jsonl import read_jsonl, write_jsonl
-from agentmem.text.chunking import CHUNK_ID_STRIDE
 from agentmem.text.tokens import WhitespaceTokenizer
+from agentmem.vectors import CHUNK_ID_STRIDE
 from tests.support import CountingEmbedder
 
 # 12-word windows over whitespace words: a 60-word memory becomes several chunks, quickly.

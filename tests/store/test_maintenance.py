@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from agentmem import HashingEmbedder, MemoryFilter, MemoryPolicy, MemoryStore, NewMemory
-from agentmem.consolidation.reflection import ReflectionPolicy
+from agentmem.config import ReflectionPolicy
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 TRIP = [

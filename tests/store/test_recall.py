@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentmem import ConfigError, HashingEmbedder, MemoryFilter, MemoryStore, NewMemory, RecallConfig
-from agentmem.ranking.scoring import Scoring, explain
+from agentmem.config import Scoring
+from agentmem.ranking.scoring import explain
 from agentmem.text.tokens import default_tokenizer
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
