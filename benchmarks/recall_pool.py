@@ -66,7 +66,7 @@ def ingest_pool(
             took, _, _ = ingest(store, created, importance, n * size, size)
             seconds += took
             store.checkpoint()  # the index file a later process loads
-            root._parts.replicas.evict(store._namespace_row())
+            root._db.replicas.evict(store._binding.row())
     total = len(names) * size
     return [
         Figure("pool ingest add_many", total / seconds, "memories/s", {**params, "seconds": seconds}),
@@ -87,9 +87,9 @@ def measure_pool(
     gc.collect()
     baseline = rss_bytes()
     root = MemoryStore.open(db, embedder=embedder, index="faiss", memory_budget=budget, clock=lambda: NOW)
-    replicas = root._parts.replicas
+    replicas = root._db.replicas
     stores = [root.with_namespace(name) for name in names]
-    ns_ids = [s._namespace_row().id for s in stores]
+    ns_ids = [s._binding.row().id for s in stores]
     opened = rss_bytes()
     rng = np.random.default_rng(11)
     first = [timed(lambda s=stores[n]: s.retrieve("q0", k=K, now=NOW, touch=True)) for n in rng.permutation(len(names))]

@@ -239,7 +239,7 @@ def measure_size(
         for c in candidates[1:]:
             # The same loaded index with another C: a store over the same parts (as with_namespace makes),
             # only the recall settings differ, so no second copy of the index is held.
-            parts = dataclasses.replace(store._parts, recall=RecallConfig(scale_candidates=c))
+            parts = dataclasses.replace(store._db, recall=RecallConfig(scale_candidates=c))
             systems[f"agentmem {kind} C={c}"] = ranker(MemoryStore(parts, store.namespace))
             stores[f"agentmem {kind} C={c}"] = store
     retriever = None

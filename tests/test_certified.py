@@ -248,8 +248,8 @@ def test_store_recall_on_a_screened_namespace_matches_brute_force(tmp_path: Path
         store.forget(int(by_row[5]))
         alive = np.ones(n, dtype=bool)
         alive[5] = False
-        scoring, config = DEFAULT_SCORING, store._parts.recall
-        ns = store._namespace_row()
+        scoring, config = DEFAULT_SCORING, store._db.recall
+        ns = store._binding.row()
         assert ns is not None
         for j in range(len(queries)):
             hybrid = j % 2 == 1
@@ -261,7 +261,7 @@ def test_store_recall_on_a_screened_namespace_matches_brute_force(tmp_path: Path
             weights = np.array([fetched[int(i)].importance for i in live], dtype=np.float32)
             relevance = (vectors[alive] @ queries[j]).astype(np.float64)
             if hybrid:
-                lexical = dict(store._parts.repository.lexical(ns, text, limit=config.lexical_candidates,
+                lexical = dict(store._db.repository.lexical(ns, text, limit=config.lexical_candidates,
                                                                 include_archived=False))  # fmt: skip
                 assert lexical
                 bm25 = np.array([lexical.get(int(i), 0.0) for i in live]) / max(lexical.values())

@@ -1,8 +1,17 @@
-"""Adding memories: validate, score importance, fold exact duplicates, embed once, one transaction."""
+"""Adding memories, in the order the steps run.
+
+1. Validate every item (:mod:`agentmem.store.validation`): nothing is written when one is bad.
+2. Score the importance of items given none (the store's scorer, outside the lock: an LLM may be slow).
+3. Embed every text once, through the embedding cache (:mod:`agentmem.store.embedding_cache`).
+4. Fold exact repeats of active memories (they strengthen the memory they repeat).
+5. Insert the new memories and their vectors in one transaction (:mod:`agentmem.db.repository`).
+6. Mirror the commit in the namespace's replica (:mod:`agentmem.store.replicas`).
+7. Keep the active-memory budget (:func:`agentmem.store.upkeep.prune`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -10,7 +19,9 @@ from agentmem.consolidation.retention import PrunePlan
 from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
 from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
-from agentmem.store.database import StoreParts
+from agentmem.store.database import Database
+from agentmem.store.namespace import NamespaceBinding
+from agentmem.store.upkeep import prune
 from agentmem.store.validation import check_new_memory
 from agentmem.types import MemoryRecord, NewMemory
 
@@ -20,16 +31,14 @@ NOVELTY_CONTEXT = 20
 """Recent memories the importance scorer compares new ones with (novelty)."""
 
 
-def add_memories(
-    parts: StoreParts, namespace_row: Callable[[], NamespaceRow], news: Sequence[NewMemory]
-) -> list[MemoryRecord]:
+def add_memories(parts: Database, binding: NamespaceBinding, news: Sequence[NewMemory]) -> list[MemoryRecord]:
     """Store ``news`` (see MemoryStore.add_many); returns one record per item, in order."""
     now_time = parts.clock()
     now = to_epoch(now_time)
     checked = [check_new_memory(n, now=now, position=p) for p, n in enumerate(news)]
     if not checked:
         return []
-    ns = namespace_row()
+    ns = binding.for_write(now=now)
     texts = [c[0] for c in checked]
     importances = [c[2] for c in checked]
     unscored = [p for p, n in enumerate(news) if n.importance is None]
@@ -86,15 +95,13 @@ def add_memories(
         if repeats:
             records.update(_strengthen(parts, ns, repeats, hashes, importances, existing, records, first_of, now))
         if parts.policy.max_active is not None:
-            from agentmem.store.upkeep import prune
-
             plan = PrunePlan(max_active=parts.policy.max_active, half_life=parts.policy.forget_half_life)
             prune(parts, ns, plan, now=now_time, hard=False, dry_run=False)
     return [records[p] for p in range(len(news))]
 
 
 def _strengthen(
-    parts: StoreParts,
+    parts: Database,
     ns: NamespaceRow,
     repeats: list[int],
     hashes: list[str],

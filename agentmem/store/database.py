@@ -30,7 +30,7 @@ from agentmem.types import NamespaceStats, Tokenizer
 if TYPE_CHECKING:
     from agentmem.types import ImportanceScorer, Summarizer
 
-__all__ = ["INDEX_KINDS", "Clock", "StoreParts", "open_parts"]
+__all__ = ["INDEX_KINDS", "Clock", "Database", "open_database"]
 
 INDEX_KINDS = ("faiss", "exact", "hnsw", "ivf", "sq8")
 Clock = Callable[[], datetime]
@@ -41,7 +41,7 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
-class StoreParts:
+class Database:
     """What the stores of one opened database share, whichever namespace they serve."""
 
     repository: Repository
@@ -106,7 +106,7 @@ class StoreParts:
         )
 
 
-def open_parts(
+def open_database(
     path_or_url: str | os.PathLike[str] | None,
     *,
     embedder: Embedder | None,
@@ -121,7 +121,7 @@ def open_parts(
     tokenizer: Tokenizer | None,
     clock: Clock | None,
     chunking: Chunking | None = None,
-) -> StoreParts:
+) -> Database:
     """Connect to the database, bring its schema up to date and set up the shared parts (see MemoryStore.open)."""
     if index not in INDEX_KINDS:
         raise ConfigError(f"index must be one of {', '.join(INDEX_KINDS)}, not {index!r}")
@@ -138,7 +138,7 @@ def open_parts(
         repository = Repository(engine)
         snapshots = SnapshotReader(engine)
         folder = Path(index_dir) if index_dir is not None else _default_index_dir(url)
-        return StoreParts(
+        return Database(
             repository=repository,
             snapshots=snapshots,
             replicas=IndexReplicas(snapshots=snapshots, index_dir=folder, kind=index, memory_budget=memory_budget),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.db.rows import ImportedRow, NamespaceRow, to_epoch, vectors_from_blob
+from agentmem.db.rows import ImportedRow, to_epoch, vectors_from_blob
 from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
-from agentmem.store.database import StoreParts
+from agentmem.store.database import Database
+from agentmem.store.namespace import NamespaceBinding
 from agentmem.store.validation import check_new_memory
 from agentmem.types import ExportedMemory, NewMemory
 from agentmem.vectors import MemoryVectors
@@ -19,8 +18,8 @@ __all__ = ["import_memories"]
 
 
 def import_memories(
-    parts: StoreParts,
-    namespace_row: Callable[[], NamespaceRow | None],
+    parts: Database,
+    binding: NamespaceBinding,
     batch: list[ExportedMemory],
     *,
     keep_ids: bool,
@@ -32,8 +31,7 @@ def import_memories(
         to_epoch(r.last_accessed_at)
     if not batch:
         return []
-    ns = namespace_row()
-    assert ns is not None
+    ns = binding.for_write(now=to_epoch(parts.clock()))
     dims = ns.dimensions
     given: dict[int, NDArray[np.float32]] = {}
     for row, item in enumerate(batch):

@@ -1,32 +1,41 @@
-"""MemoryStore: the public entry point that ties SQL, the embedder and the vector index together."""
+"""MemoryStore: the public entry point that ties SQL, the embedder and the vector index together.
+
+One class; what each method runs lives in the modules beside it, one per path, each read top to bottom:
+:mod:`~agentmem.store.adding`, :mod:`~agentmem.store.recalling`, :mod:`~agentmem.store.upkeep` (reflect,
+prune, restore), :mod:`~agentmem.store.importing`. The namespace a store serves is a
+:class:`~agentmem.store.namespace.NamespaceBinding` it holds, not a base class.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agentmem.config import Chunking, MemoryPolicy, RecallConfig, Scoring
+from agentmem.consolidation.retention import PrunePlan
 from agentmem.db.migrate import MigrateMode
 from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, MemoryNotFoundError
 from agentmem.ranking.queries import QueryInput
-from agentmem.store.adding import add_memories
-from agentmem.store.database import Clock, open_parts
-from agentmem.store.recalling import Candidates, rank_query, touch
-from agentmem.store.upkeep_methods import StoreUpkeep
-from agentmem.store.validation import check_query
-from agentmem.text.prompt import assemble
+from agentmem.store import adding, importing, recalling, upkeep
+from agentmem.store.database import Clock, Database, open_database
+from agentmem.store.namespace import NamespaceBinding
+from agentmem.store.recalling import RecallOptions
 from agentmem.types import (
+    ExportedMemory,
     JSONValue,
     MemoryFilter,
     MemoryRecord,
+    NamespaceStats,
     NewMemory,
     PromptMemory,
+    PruneResult,
+    Reflection,
     ScoredMemory,
     SearchHit,
     Tokenizer,
@@ -38,15 +47,21 @@ if TYPE_CHECKING:
 __all__ = ["MemoryStore"]
 
 LIST_ORDERS = ("id", "created_at", "last_accessed_at", "importance", "access_count")
+# search() ranks by meaning alone.
+_RELEVANCE_ONLY = Scoring(relevance=1.0, recency=0.0, importance=0.0)
 
 
-class MemoryStore(StoreUpkeep):
+class MemoryStore:
     """Long-term memory of one namespace (an agent or user) in a SQL database, searchable by meaning.
 
     Open one with :meth:`open`; use it as a context manager or call :meth:`close`. Several stores (one per
     namespace) can share a database; :meth:`with_namespace` gives another namespace of the same database
     that shares the connection pool, embedder and loaded indexes.
     """
+
+    def __init__(self, db: Database, namespace: str) -> None:
+        self._db = db
+        self._binding = NamespaceBinding(namespace, repository=db.repository, embedder=db.embedding.embedder)
 
     @classmethod
     def open(
@@ -95,7 +110,7 @@ class MemoryStore(StoreUpkeep):
             SchemaOutOfDateError: ``migrate="validate"`` on a database that needs migrations.
             EmbedderMismatchError: the namespace was built with another embedding model.
         """
-        parts = open_parts(
+        db = open_database(
             path_or_url,
             embedder=embedder,
             index=index,
@@ -111,14 +126,14 @@ class MemoryStore(StoreUpkeep):
             chunking=chunking,
         )
         try:
-            return cls(parts, namespace)
+            return cls(db, namespace)
         except BaseException:
-            parts.repository.engine.dispose()
+            db.repository.engine.dispose()
             raise
 
     def with_namespace(self, namespace: str) -> MemoryStore:
         """A store for another namespace of the same database, sharing connections, embedder and indexes."""
-        return MemoryStore(self._parts, namespace)
+        return MemoryStore(self._db, namespace)
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -130,20 +145,20 @@ class MemoryStore(StoreUpkeep):
 
     def close(self) -> None:
         """Checkpoint the loaded indexes and release the database connections."""
-        self._replicas.close()
-        self._repository.engine.dispose()
+        self._db.replicas.close()
+        self._db.repository.engine.dispose()
 
     @property
     def namespace(self) -> str:
-        return self._namespace
+        return self._binding.name
 
     @property
     def embedder(self) -> Embedder:
-        return self._embedder
+        return self._db.embedding.embedder
 
     def namespaces(self) -> list[str]:
         """Names of every namespace in the database."""
-        return [ns.name for ns in self._repository.list_namespaces()]
+        return [ns.name for ns in self._db.repository.list_namespaces()]
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -178,7 +193,7 @@ class MemoryStore(StoreUpkeep):
             ConfigError: any item is invalid (nothing is stored then).
         """
         news = [NewMemory(text=i) if isinstance(i, str) else i for i in items]
-        return add_memories(self._parts, self._namespace_for_write, news)
+        return adding.add_memories(self._db, self._binding, news)
 
     def forget(self, memory_id: int) -> None:
         """Delete a memory for good: its text, metadata and vector.
@@ -186,14 +201,26 @@ class MemoryStore(StoreUpkeep):
         Raises:
             MemoryNotFoundError: no such memory in this namespace.
         """
-        with self._lock:
-            ns = self._namespace_row()
-            deleted, version = ([], 0) if ns is None else self._repository.delete(ns, [memory_id])
+        with self._db.lock:
+            ns = self._binding.row()
+            deleted, version = ([], 0) if ns is None else self._db.repository.delete(ns, [memory_id])
             if not deleted or ns is None:
-                raise MemoryNotFoundError(memory_id, namespace=self._namespace)
-            self._replicas.applied(ns, version=version, remove=np.asarray(deleted, dtype=np.int64))
+                raise MemoryNotFoundError(memory_id, namespace=self.namespace)
+            self._db.replicas.applied(ns, version=version, remove=np.asarray(deleted, dtype=np.int64))
 
     # -- reading ----------------------------------------------------------------------------------
+
+    def get(self, memory_id: int) -> MemoryRecord:
+        """The memory with this id.
+
+        Raises:
+            MemoryNotFoundError: no such memory in this namespace.
+        """
+        ns = self._binding.row()
+        found = [] if ns is None else self._db.repository.get_many(ns, [memory_id])
+        if not found:
+            raise MemoryNotFoundError(memory_id, namespace=self.namespace)
+        return found[0]
 
     def list_memories(
         self,
@@ -221,10 +248,10 @@ class MemoryStore(StoreUpkeep):
             raise ConfigError(f"order_by must be one of {', '.join(LIST_ORDERS)}, not {order_by!r}")
         if limit < 0 or offset < 0:
             raise ConfigError("limit and offset must be >= 0")
-        ns = self._namespace_row()
+        ns = self._binding.row()
         if ns is None:
             return []
-        return self._repository.page(
+        return self._db.repository.page(
             ns, where=where or MemoryFilter(), order_by=order_by, descending=descending, limit=limit, offset=offset
         )
 
@@ -235,8 +262,11 @@ class MemoryStore(StoreUpkeep):
         Raises:
             ConfigError: blank query or k < 1.
         """
-        ranked = self._rank(query, k=k, scoring=_RELEVANCE_ONLY, where=where, hybrid=False, now=None, vectors=False)
-        return [SearchHit(m.memory, m.relevance) for m in ranked.memories]
+        options = RecallOptions.of(
+            self._db.recall, k=k, now=self._db.clock(), scoring=_RELEVANCE_ONLY, where=where, hybrid=False, touch=False
+        )
+        ranked = recalling.retrieve(self._db, self._binding.row(), query, options)
+        return [SearchHit(m.memory, m.relevance) for m in ranked]
 
     def retrieve(
         self,
@@ -267,11 +297,10 @@ class MemoryStore(StoreUpkeep):
         Raises:
             ConfigError: a bad argument.
         """
-        when = now or self._clock()
-        ranked = self._rank(query, k=k, scoring=scoring, where=where, hybrid=hybrid, now=when, vectors=False)
-        if touch:
-            self._touch([m.memory.id for m in ranked.memories], when)
-        return ranked.memories
+        options = RecallOptions.of(
+            self._db.recall, k=k, now=now or self._db.clock(), scoring=scoring, where=where, hybrid=hybrid, touch=touch
+        )
+        return recalling.retrieve(self._db, self._binding.row(), query, options)
 
     def recall(
         self,
@@ -302,52 +331,141 @@ class MemoryStore(StoreUpkeep):
         Raises:
             ConfigError: a bad argument.
         """
-        config = self._parts.recall
-        budget = config.token_budget if token_budget is None else token_budget
-        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
-            raise ConfigError(f"token_budget must be an integer >= 0, not {budget!r}")
-        when = now or self._clock()
-        ranked = self._rank(query, k=k or config.max_memories, scoring=scoring, where=where, hybrid=hybrid, now=when)
-        block = assemble(
-            ranked.memories,
-            token_budget=budget,
-            tokenizer=self._parts.prompt_tokenizer(),
-            vectors=ranked.vectors,
-            dedupe_threshold=config.dedupe_threshold,
-        )
-        if config.touch if touch is None else touch:
-            self._touch([m.memory.id for m in block.memories], when)
-        return block
-
-    def _rank(
-        self,
-        query: QueryInput,
-        *,
-        k: int,
-        scoring: Scoring | None,
-        where: MemoryFilter | None,
-        hybrid: bool | None,
-        now: datetime | None,
-        vectors: bool = True,
-    ) -> Candidates:
-        check_query(query, k)
-        return rank_query(
-            self._parts,
-            self._namespace_row(),
-            query,
-            k=k,
+        options = RecallOptions.of(
+            self._db.recall,
+            k=k or None,
+            now=now or self._db.clock(),
             scoring=scoring,
             where=where,
             hybrid=hybrid,
-            now=now,
-            vectors=vectors,
+            touch=touch,
+            token_budget=token_budget,
+            vectors=True,
         )
+        return recalling.recall(self._db, self._binding.row(), query, options)
 
-    def _touch(self, ids: list[int], when: datetime) -> None:
-        ns = self._namespace_row()
-        if ids and ns is not None:
-            touch(self._parts, ns, ids, when)
+    def stats(self) -> NamespaceStats:
+        """Counts, storage and index state of this namespace."""
+        return self._db.stats(self.namespace, self._binding.row())
 
+    # -- export and import ------------------------------------------------------------------------
 
-# search() ranks by meaning alone.
-_RELEVANCE_ONLY = Scoring(relevance=1.0, recency=0.0, importance=0.0)
+    def export_memories(self, *, vectors: bool = False) -> Iterator[ExportedMemory]:
+        """Every memory of this namespace (archived ones too) in id order, with provenance.
+
+        Args:
+            vectors: include each stored vector (bit-exact), so an import needs no re-embedding.
+        """
+        ns = self._binding.row()
+        if ns is None:
+            return
+        for record, sources, blob, embedded_text in self._db.repository.export_rows(ns, with_vectors=vectors):
+            yield ExportedMemory(record, sources, ns.model_id if vectors else None, blob, embedded_text)
+
+    def import_memories(self, items: Iterable[ExportedMemory], *, keep_ids: bool = True) -> list[int]:
+        """Restore exported memories into this namespace exactly as they were, in one transaction.
+
+        Vectors exported with the same model are used as they are; others are embedded again (through
+        the embedding cache).
+
+        Args:
+            items: exported memories (from :meth:`export_memories` or :func:`agentmem.store.jsonl.read_jsonl`).
+            keep_ids: keep their ids (so references to them stay valid); False gives new ids and remaps
+                provenance links.
+
+        Returns:
+            The ids of the imported memories, in order.
+
+        Raises:
+            ConfigError: an invalid item, or ``keep_ids`` with ids already used in this database.
+        """
+        with self._db.lock:
+            return importing.import_memories(self._db, self._binding, list(items), keep_ids=keep_ids)
+
+    # -- distilling and forgetting -----------------------------------------------------------------
+
+    def reflect(self, *, dry_run: bool = False, now: datetime | None = None) -> list[Reflection]:
+        """Distil groups of related observations into reflections that replace them.
+
+        Each reflection is stored with ``kind="reflection"``, an importance derived from its sources and
+        links to them; the sources are archived (out of recall, kept in SQL, restorable). One transaction per
+        reflection, and running it again never duplicates one.
+
+        Args:
+            dry_run: only say what would be made.
+            now: the time recorded as the reflection's; default: the clock.
+        """
+        ns = self._binding.row()
+        if ns is None:
+            return []
+        return upkeep.reflect(self._db, ns, now=now or self._db.clock(), dry_run=dry_run)
+
+    def maybe_reflect(self, *, now: datetime | None = None) -> list[Reflection]:
+        """Reflect if the importances of un-reflected observations add up to the policy's threshold."""
+        ns = self._binding.row()
+        if ns is None or upkeep.pending_importance(self._db, ns) < self._db.policy.reflection.threshold:
+            return []
+        return self.reflect(now=now)
+
+    def prune(
+        self,
+        *,
+        older_than: timedelta | None = None,
+        below_retention: float | None = None,
+        max_active: int | None = None,
+        hard: bool = False,
+        dry_run: bool = True,
+        now: datetime | None = None,
+    ) -> PruneResult:
+        """Forget what matters least: archive (or with ``hard``, delete) the memories any criterion selects.
+
+        Retention combines importance, recency and access count (:mod:`agentmem.consolidation.retention`). A dry run
+        (the default) changes nothing and lists exactly what would go.
+
+        Args:
+            older_than: memories created longer ago than this.
+            below_retention: memories whose retention is below this, in [0, 1].
+            max_active: keep at most this many active memories (lowest retention goes first).
+            hard: delete text, vector and cached embedding for good instead of archiving.
+            dry_run: only report.
+            now: the time retention is measured at; default: the clock.
+        """
+        plan = PrunePlan(older_than, below_retention, max_active, self._db.policy.forget_half_life)
+        ns = self._binding.row()
+        if ns is None:
+            return PruneResult("delete" if hard else "archive", (), (), applied=not dry_run)
+        return upkeep.prune(self._db, ns, plan, now=now or self._db.clock(), hard=hard, dry_run=dry_run)
+
+    def restore(self, memory_ids: Iterable[int]) -> list[int]:
+        """Bring archived memories back into recall; returns the ids restored."""
+        ns = self._binding.row()
+        return [] if ns is None else upkeep.restore(self._db, ns, list(memory_ids))
+
+    def sources(self, memory_id: int) -> list[MemoryRecord]:
+        """The memories a reflection was made from (archived ones included), in id order.
+
+        Raises:
+            MemoryNotFoundError: no such memory in this namespace.
+        """
+        self.get(memory_id)
+        ns = self._binding.row()
+        assert ns is not None  # get() found the memory, so the namespace exists
+        return self._db.repository.get_many(ns, sorted(self._db.repository.sources_of(memory_id)))
+
+    # -- maintenance ------------------------------------------------------------------------------
+
+    def reindex(self) -> NamespaceStats:
+        """Rebuild this namespace's vector index from the vectors stored in SQL (no re-embedding)."""
+        with self._db.lock:
+            ns = self._binding.row()
+            if ns is not None:
+                self._db.replicas.rebuild(ns)
+        return self.stats()
+
+    def checkpoint(self) -> None:
+        """Save this namespace's vector index to its file now (also done on close and periodically)."""
+        with self._db.lock:
+            ns = self._binding.row()
+            if ns is not None:
+                self._db.replicas.synced(ns)
+                self._db.replicas.checkpoint(ns)

@@ -1,53 +1,55 @@
-"""The namespace binding every MemoryStore method builds on: shared parts, namespace row, model check."""
+"""The namespace a store serves: its name, its SQL row once it exists, and the check of its model."""
 
 from __future__ import annotations
 
-from agentmem.db.rows import NamespaceRow, to_epoch
-from agentmem.errors import EmbedderMismatchError, MemoryNotFoundError
-from agentmem.store.database import StoreParts
+from agentmem.db.repository import Repository
+from agentmem.db.rows import NamespaceRow
+from agentmem.embedders import Embedder
+from agentmem.errors import EmbedderMismatchError
 from agentmem.store.validation import check_namespace
-from agentmem.types import MemoryRecord, NamespaceStats
 
-__all__ = ["StoreBase"]
+__all__ = ["NamespaceBinding"]
 
 
-class StoreBase:
-    """A namespace of an opened database (see :class:`agentmem.MemoryStore`)."""
+class NamespaceBinding:
+    """One namespace of an opened database, created in SQL by its first write.
 
-    def __init__(self, parts: StoreParts, namespace: str) -> None:
-        self._parts = parts
-        self._repository = parts.repository
-        self._replicas = parts.replicas
-        self._embedding = parts.embedding
-        self._embedder = parts.embedding.embedder
-        self._clock = parts.clock
-        self._namespace = check_namespace(namespace)
-        self._ns: NamespaceRow | None = None
-        self._lock = parts.lock
-        existing = self._repository.namespace(self._namespace)
-        if existing is not None:
-            self._check_embedder(existing)
-            self._ns = existing
+    Args:
+        name: the namespace (checked here).
+        repository: the database.
+        embedder: the embedder every vector of the namespace must come from.
 
-    def _namespace_row(self, *, create: bool = False) -> NamespaceRow | None:
-        if self._ns is None:
-            found = self._repository.namespace(self._namespace)
-            if found is None and create:
-                found = self._repository.create_namespace(
-                    self._namespace,
-                    model_id=self._embedder.model_id,
-                    dimensions=self._embedder.dimensions,
-                    now=to_epoch(self._clock()),
-                )
+    Raises:
+        ConfigError: a bad name.
+        EmbedderMismatchError: the namespace exists with another model or size.
+    """
+
+    def __init__(self, name: str, *, repository: Repository, embedder: Embedder) -> None:
+        self.name = check_namespace(name)
+        self._repository = repository
+        self._embedder = embedder
+        self._row: NamespaceRow | None = None
+        self.row()
+
+    def row(self) -> NamespaceRow | None:
+        """The namespace's row, or None while nothing was ever written to it."""
+        if self._row is None:
+            found = self._repository.namespace(self.name)
             if found is not None:
                 self._check_embedder(found)
-            self._ns = found
-        return self._ns
+            self._row = found
+        return self._row
 
-    def _namespace_for_write(self) -> NamespaceRow:
-        ns = self._namespace_row(create=True)
-        assert ns is not None
-        return ns
+    def for_write(self, *, now: float) -> NamespaceRow:
+        """The namespace's row, created now if it does not exist yet."""
+        found = self.row()
+        if found is None:
+            found = self._repository.create_namespace(
+                self.name, model_id=self._embedder.model_id, dimensions=self._embedder.dimensions, now=now
+            )
+            self._check_embedder(found)
+            self._row = found
+        return found
 
     def _check_embedder(self, ns: NamespaceRow) -> None:
         if (ns.model_id, ns.dimensions) != (self._embedder.model_id, self._embedder.dimensions):
@@ -58,19 +60,3 @@ class StoreBase:
                 actual_model=self._embedder.model_id,
                 actual_dims=self._embedder.dimensions,
             )
-
-    def get(self, memory_id: int) -> MemoryRecord:
-        """The memory with this id.
-
-        Raises:
-            MemoryNotFoundError: no such memory in this namespace.
-        """
-        ns = self._namespace_row()
-        found = [] if ns is None else self._repository.get_many(ns, [memory_id])
-        if not found:
-            raise MemoryNotFoundError(memory_id, namespace=self._namespace)
-        return found[0]
-
-    def stats(self) -> NamespaceStats:
-        """Counts, storage and index state of this namespace."""
-        return self._parts.stats(self._namespace, self._namespace_row())

@@ -1,4 +1,16 @@
-"""Recall: rank a namespace's memories for a query and build the token-budgeted prompt block."""
+"""Recalling: a query becomes ranked memories and a prompt block, in the order the steps run.
+
+1. Options: the call's arguments with the store's defaults filled in, one frozen :class:`RecallOptions`.
+2. Query plan (:mod:`agentmem.ranking.queries`): the texts a query or recent messages are read as, and
+   which memories would only repeat the messages.
+3. Query vector: the plan's texts embedded through the embedding cache (:mod:`agentmem.store.embedding_cache`).
+4. Candidates: the namespace's replica (:mod:`agentmem.store.replicas`) ranked by the exact, scale or
+   certified path (:mod:`agentmem.ranking.paths`), with lexical matches and filtered ids read from SQL.
+5. Records: the ranked memories read from SQL with the namespace's version in one transaction; when another
+   process wrote in between, the replica catches up and step 4 runs again.
+6. Prompt block (:mod:`agentmem.text.prompt`), for :func:`recall`.
+7. Access record: one batched SQL write (recency), mirrored in the replica.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +21,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.config import RecallConfig, Scoring
-from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow, to_epoch
-from agentmem.db.snapshots import SnapshotReader
+from agentmem.errors import ConfigError
 from agentmem.ranking.attributes import MemoryAttributes
 from agentmem.ranking.paths import rank, rank_vectors
-from agentmem.ranking.queries import QueryInput, plan_query, query_vector
+from agentmem.ranking.queries import QueryInput, QueryPlan, plan_query, query_vector
 from agentmem.ranking.ranked import Ranked, Ranking, merge
 from agentmem.ranking.timespans import time_spans
-from agentmem.store.database import StoreParts
+from agentmem.store.database import Database
 from agentmem.store.replicas import Replica
+from agentmem.store.validation import check_query
 from agentmem.text.chunking import TextChunker
-from agentmem.types import MemoryFilter, MemoryRecord, ScoredMemory
+from agentmem.text.prompt import assemble
+from agentmem.types import MemoryFilter, MemoryRecord, PromptMemory, ScoredMemory
 from agentmem.vectors import isin_sorted
 
-__all__ = ["Candidates", "rank_query", "touch"]
+__all__ = ["Candidates", "RecallOptions", "recall", "retrieve"]
 
 # Extra candidates ranked when some may repeat the messages: an Auto-GPT loop's 9 messages hold the stored
 # copies of about 3 steps, so one round nearly always suffices; more rounds double it.
@@ -32,44 +45,172 @@ _REPEAT_MARGIN = 16
 _RANK_ATTEMPTS = 3
 
 
+# -- 1. options ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecallOptions:
+    """The settings of one recall or retrieve, every default resolved.
+
+    Attributes:
+        k: at most this many memories are ranked.
+        now: the time recency is measured from, and the access recorded at.
+        scoring: the weights and half-life.
+        where: which memories are candidates.
+        hybrid: whether lexical matches are fused into relevance.
+        touch: whether an access is recorded on the memories returned.
+        token_budget: tokens the prompt block may take (recall only).
+        vectors: whether the ranked memories' vectors come back too (prompt de-duplication needs them).
+    """
+
+    k: int
+    now: datetime
+    scoring: Scoring
+    where: MemoryFilter
+    hybrid: bool
+    touch: bool
+    token_budget: int
+    vectors: bool
+
+    @classmethod
+    def of(
+        cls,
+        config: RecallConfig,
+        *,
+        k: int | None,
+        now: datetime,
+        scoring: Scoring | None,
+        where: MemoryFilter | None,
+        hybrid: bool | None,
+        touch: bool | None,
+        token_budget: int | None = None,
+        vectors: bool = False,
+    ) -> RecallOptions:
+        """Fill what the call left out from the store's ``config``.
+
+        Raises:
+            ConfigError: ``token_budget`` is not an integer >= 0.
+        """
+        budget = config.token_budget if token_budget is None else token_budget
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+            raise ConfigError(f"token_budget must be an integer >= 0, not {budget!r}")
+        return cls(
+            k=config.max_memories if k is None else k,
+            now=now,
+            scoring=scoring or config.scoring,
+            where=where or MemoryFilter(),
+            hybrid=config.hybrid if hybrid is None else hybrid,
+            touch=config.touch if touch is None else touch,
+            token_budget=budget,
+            vectors=vectors,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """Ranked memories with their vectors (row i belongs to ``memories[i]``; no rows when not asked for),
-    for de-duplication."""
+    """Ranked memories with their vectors (row i belongs to ``memories[i]``; no rows when not asked for)."""
 
     memories: list[ScoredMemory]
     vectors: NDArray[np.float32]
     path: str
 
 
-def _rank(
-    *,
-    repository: Repository,
-    snapshots: SnapshotReader,
+def recall(parts: Database, ns: NamespaceRow | None, query: QueryInput, options: RecallOptions) -> PromptMemory:
+    """The block of the best memories for ``query`` that fits ``options.token_budget`` (see MemoryStore.recall)."""
+    ranked = _ranked(parts, ns, query, options)
+    block = assemble(
+        ranked.memories,
+        token_budget=options.token_budget,
+        tokenizer=parts.prompt_tokenizer(),
+        vectors=ranked.vectors if options.vectors else None,
+        dedupe_threshold=parts.recall.dedupe_threshold,
+    )
+    _record_access(parts, ns, [m.memory.id for m in block.memories], options)
+    return block
+
+
+def retrieve(parts: Database, ns: NamespaceRow | None, query: QueryInput, options: RecallOptions) -> list[ScoredMemory]:
+    """The ``options.k`` best memories for ``query``, best first (see MemoryStore.retrieve)."""
+    ranked = _ranked(parts, ns, query, options)
+    _record_access(parts, ns, [m.memory.id for m in ranked.memories], options)
+    return ranked.memories
+
+
+# -- 2.-5. plan, vector, candidates, records ---------------------------------------------------------------
+
+
+def _ranked(parts: Database, ns: NamespaceRow | None, query: QueryInput, options: RecallOptions) -> Candidates:
+    """Steps 2 to 5. For messages, memories that repeat what the messages already contain are left out,
+    and more candidates are ranked so that ``k`` others still come back when the namespace has them."""
+    check_query(query, options.k)
+    plan = _plan(parts, query)
+    if ns is None:
+        return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
+    vector = query_vector(plan, parts.embedding.embed(plan.texts))
+    k = options.k
+    fetch = k if plan.repeats is None else k + _REPEAT_MARGIN
+    while True:
+        ranked = _rank_consistent(parts, ns, plan.lexical, vector, options, fetch)
+        if plan.repeats is None:
+            return ranked
+        kept = [i for i, m in enumerate(ranked.memories) if not plan.repeats.repeats(m.memory.text)][:k]
+        # Fewer than asked for means the namespace (or the filter) has no more to give.
+        if len(kept) == k or len(ranked.memories) < fetch:
+            chosen = ranked.vectors[kept] if len(ranked.vectors) else ranked.vectors  # none asked for
+            return Candidates([ranked.memories[i] for i in kept], chosen, ranked.path)
+        fetch *= 2
+
+
+def _plan(parts: Database, query: QueryInput) -> QueryPlan:
+    chunker, policy = parts.embedding.chunker, parts.recall.query
+    newest = None
+    if chunker is not None and policy.newest_window is not None and policy.newest_window < chunker.window:
+        newest = TextChunker(chunker.tokenizer, policy.newest_window, 0).split
+    return plan_query(query, policy=policy, split=None if chunker is None else chunker.split, split_newest=newest)
+
+
+def _rank_consistent(
+    parts: Database, ns: NamespaceRow, query: str, vector: NDArray[np.float32], options: RecallOptions, k: int
+) -> Candidates:
+    with parts.lock:
+        # Rank on the replica as loaded, then read the results and SQL's version in one transaction: when
+        # another process wrote in between, catch up and rank again (what one version read first would
+        # have cost every recall).
+        replica = parts.replicas.loaded(ns)
+        for attempt in range(_RANK_ATTEMPTS):
+            ranked, archived_vectors = _rank_replica(parts, replica, ns, query, vector, options, k)
+            version, records = parts.repository.get_many_at(ns, [int(i) for i in ranked.ids])
+            if version == replica.version or attempt == _RANK_ATTEMPTS - 1:
+                # The last attempt's records are still correct memories (ranked one write behind, at worst,
+                # as any read racing a writer would be).
+                return _candidates(replica, ranked, records, archived_vectors, vectors=options.vectors)
+            replica = parts.replicas.synced(ns)
+    raise AssertionError("unreachable")
+
+
+def _rank_replica(
+    parts: Database,
     replica: Replica,
     ns: NamespaceRow,
     query: str,
     vector: NDArray[np.float32],
+    options: RecallOptions,
     k: int,
-    now: datetime,
-    scoring: Scoring,
-    where: MemoryFilter,
-    hybrid: bool,
-    config: RecallConfig,
 ) -> tuple[Ranked, dict[int, NDArray[np.float32]] | None]:
+    config, where, repository = parts.recall, options.where, parts.repository
     lexical = None
-    if hybrid:
+    if options.hybrid:
         matches = repository.lexical(
             ns, query, limit=config.lexical_candidates, include_archived=where.include_archived
         )
         lexical = dict(matches) or None
     ranking = Ranking(
-        scoring=scoring,
-        now=now,
+        scoring=options.scoring,
+        now=options.now,
         lexical=lexical,
-        lexical_weight=config.lexical_weight if hybrid else 0.0,
+        lexical_weight=config.lexical_weight if options.hybrid else 0.0,
         candidates=config.scale_candidates,
-        spans=_spans(query, now, config),
+        spans=_spans(query, options.now, config),
         time_weight=config.time_weight,
     )
     matching = repository.matching_ids(ns, where) if where.restricts_active or where.include_archived else None
@@ -80,7 +221,7 @@ def _rank(
         archived = repository.archived_ids(ns) if matching is None else matching
         archived = archived[~isin_sorted(archived, replica.attributes.ids)]
         if archived.size:
-            snap = snapshots.of(ns, [int(i) for i in archived])
+            snap = parts.snapshots.of(ns, [int(i) for i in archived])
             attributes = MemoryAttributes(snap.ids, snap.last_accessed, snap.importance, created=snap.created_at)
             extra = rank_vectors(snap.ids, snap.vectors, attributes, vector, k=k, ranking=ranking)
             ranked = merge(ranked, extra, k=k)
@@ -134,90 +275,14 @@ def _candidates(
     return Candidates(memories, matrix, ranked.path)
 
 
-def rank_query(
-    parts: StoreParts,
-    ns: NamespaceRow | None,
-    query: QueryInput,
-    *,
-    k: int,
-    scoring: Scoring | None,
-    where: MemoryFilter | None,
-    hybrid: bool | None,
-    now: datetime | None,
-    vectors: bool = True,
-) -> Candidates:
-    """Embed ``query`` (a string or recent messages, see :mod:`agentmem.ranking.queries`) and rank namespace
-    ``ns`` for it with the store's defaults filled in (``vectors``: also return the memories' vectors, which
-    only prompt de-duplication needs).
-
-    For messages, memories that repeat what the messages already contain are left out, and more candidates
-    are ranked so that ``k`` others still come back when the namespace has them.
-    """
-    config = parts.recall
-    chunker, policy = parts.embedding.chunker, config.query
-    newest = None
-    if chunker is not None and policy.newest_window is not None and policy.newest_window < chunker.window:
-        newest = TextChunker(chunker.tokenizer, policy.newest_window, 0).split
-    plan = plan_query(query, policy=policy, split=None if chunker is None else chunker.split, split_newest=newest)
-    if ns is None:
-        return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
-    vector = query_vector(plan, parts.embedding.embed(plan.texts))
-    fetch = k if plan.repeats is None else k + _REPEAT_MARGIN
-    while True:
-        ranked = _rank_consistent(
-            parts, ns, plan.lexical, vector, k=fetch, scoring=scoring, where=where, hybrid=hybrid, now=now,
-            vectors=vectors,
-        )  # fmt: skip
-        if plan.repeats is None:
-            return ranked
-        kept = [i for i, m in enumerate(ranked.memories) if not plan.repeats.repeats(m.memory.text)][:k]
-        # Fewer than asked for means the namespace (or the filter) has no more to give.
-        if len(kept) == k or len(ranked.memories) < fetch:
-            chosen = ranked.vectors[kept] if len(ranked.vectors) else ranked.vectors  # none asked for
-            return Candidates([ranked.memories[i] for i in kept], chosen, ranked.path)
-        fetch *= 2
+# -- 7. access record ----------------------------------------------------------------------------------------
 
 
-def _rank_consistent(
-    parts: StoreParts,
-    ns: NamespaceRow,
-    query: str,
-    vector: NDArray[np.float32],
-    *,
-    k: int,
-    scoring: Scoring | None,
-    where: MemoryFilter | None,
-    hybrid: bool | None,
-    now: datetime | None,
-    vectors: bool,
-) -> Candidates:
-    config = parts.recall
-    settings = {
-        "now": now or parts.clock(), "scoring": scoring or config.scoring, "where": where or MemoryFilter(),
-        "hybrid": config.hybrid if hybrid is None else hybrid,
-    }  # fmt: skip
-    with parts.lock:
-        # Rank on the replica as loaded, then read the results and SQL's version in one transaction: when
-        # another process wrote in between, catch up and rank again (what one version read first would
-        # have cost every recall).
-        replica = parts.replicas.loaded(ns)
-        for attempt in range(_RANK_ATTEMPTS):
-            ranked, archived_vectors = _rank(
-                repository=parts.repository, snapshots=parts.snapshots, replica=replica, ns=ns, query=query,
-                vector=vector, k=k, config=config, **settings,  # type: ignore[arg-type]
-            )  # fmt: skip
-            version, records = parts.repository.get_many_at(ns, [int(i) for i in ranked.ids])
-            if version == replica.version or attempt == _RANK_ATTEMPTS - 1:
-                # The last attempt's records are still correct memories (ranked one write behind, at worst,
-                # as any read racing a writer would be).
-                return _candidates(replica, ranked, records, archived_vectors, vectors=vectors)
-            replica = parts.replicas.synced(ns)
-    raise AssertionError("unreachable")
-
-
-def touch(parts: StoreParts, ns: NamespaceRow, ids: list[int], when: datetime) -> None:
-    """Record that recall returned ``ids`` at ``when``: one batched write, mirrored in the replica."""
-    epoch = to_epoch(when)
+def _record_access(parts: Database, ns: NamespaceRow | None, ids: list[int], options: RecallOptions) -> None:
+    """Record that recall returned ``ids``: one batched write, mirrored in the replica."""
+    if not options.touch or not ids or ns is None:
+        return
+    epoch = to_epoch(options.now)
     with parts.lock:
         version = parts.repository.touch(ns, ids, when=epoch)
         parts.replicas.applied(ns, version=version, touched=(np.asarray(ids, dtype=np.int64), epoch))

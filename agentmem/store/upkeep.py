@@ -18,19 +18,19 @@ from agentmem.db.rows import NamespaceRow, PendingMemory
 from agentmem.db.snapshots import Snapshot
 from agentmem.embedders import content_hash
 from agentmem.errors import ConfigError
-from agentmem.store.database import StoreParts
+from agentmem.store.database import Database
 from agentmem.types import PruneResult, Reflection
 
 __all__ = ["pending_importance", "prune", "reflect", "restore"]
 
 
-def pending_importance(parts: StoreParts, ns: NamespaceRow) -> float:
+def pending_importance(parts: Database, ns: NamespaceRow) -> float:
     """Sum of the importances of active, not yet reflected memories of the reflected kinds."""
     snapshot, _texts = parts.snapshots.for_reflection(ns, parts.policy.reflection.kinds)
     return float(snapshot.importance.sum())
 
 
-def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool) -> list[Reflection]:
+def reflect(parts: Database, ns: NamespaceRow, *, now: datetime, dry_run: bool) -> list[Reflection]:
     """Group related observations, summarise each group into a reflection and archive the sources."""
     policy = parts.policy.reflection
     snapshot, texts = parts.snapshots.for_reflection(ns, policy.kinds)
@@ -78,7 +78,7 @@ def reflect(parts: StoreParts, ns: NamespaceRow, *, now: datetime, dry_run: bool
 
 
 def prune(
-    parts: StoreParts, ns: NamespaceRow, plan: PrunePlan, *, now: datetime, hard: bool, dry_run: bool
+    parts: Database, ns: NamespaceRow, plan: PrunePlan, *, now: datetime, hard: bool, dry_run: bool
 ) -> PruneResult:
     """Archive (or delete, ``hard``) the memories the plan selects, lowest retention first."""
     ids, created, last_accessed, importance, access_count = parts.snapshots.retention_inputs(ns)
@@ -99,7 +99,7 @@ def prune(
     return PruneResult(action, tuple(records), tuple(score_of[r.id] for r in records), applied=not dry_run)
 
 
-def restore(parts: StoreParts, ns: NamespaceRow, ids: Sequence[int]) -> list[int]:
+def restore(parts: Database, ns: NamespaceRow, ids: Sequence[int]) -> list[int]:
     """Bring archived memories back into recall. Returns the ids restored."""
     with parts.lock:
         restored, version = parts.lifecycle.set_status(ns, ids, status="active", only_from="archived")

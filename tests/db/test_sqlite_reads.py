@@ -20,9 +20,9 @@ def test_direct_reads_match_the_core_reads(tmp_path: Path) -> None:
             + [f"meeting about the budget {i}" for i in range(30)]
         )
         store.forget(records[3].id)
-        ns = store._namespace_row()
+        ns = store._binding.row()
         assert ns is not None
-        repository = store._parts.repository
+        repository = store._db.repository
         engine = repository.engine
         for archived in (False, True):
             with reading(engine) as conn:

@@ -127,7 +127,7 @@ def test_a_crash_during_reflection_leaves_a_consistent_store(tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-c", CRASHER, str(db), *TRIP, *GARDEN], capture_output=True, timeout=120)
     assert done.returncode == -9, done.stderr
     with _open(db) as store:
-        engine = store._parts.repository.engine
+        engine = store._db.repository.engine
         with engine.connect() as conn:
             orphans = conn.execute(
                 text(
@@ -177,7 +177,7 @@ def test_hard_prune_deletes_text_vector_and_cache(tmp_path: Path) -> None:
         store.add("keep me", importance=1.0)
         result = store.prune(below_retention=0.3, hard=True, dry_run=False)
         assert result.action == "delete" and [m.id for m in result.memories] == [gone.id]
-        with store._parts.repository.engine.connect() as conn:
+        with store._db.repository.engine.connect() as conn:
             assert (
                 conn.execute(text("SELECT COUNT(*) FROM agentmem_memories WHERE text='delete me entirely'")).scalar()
                 == 0

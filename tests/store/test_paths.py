@@ -67,7 +67,7 @@ def test_index_pool_stays_within_its_memory_budget(tmp_path: Path) -> None:
         stores = [s.with_namespace(f"agent-{i}") for i in range(8)]
         for i, store in enumerate(stores):
             store.add_many([f"agent {i} memory {j}" for j in range(200)])
-        replicas = s._parts.replicas
+        replicas = s._db.replicas
         for round_ in range(3):
             for i, store in enumerate(stores):
                 assert (

@@ -119,7 +119,7 @@ def test_archived_memories_only_with_include_archived(tmp_path: Path) -> None:
         kept, archived = store.add_many(["the blue notebook", "the blue notebook was lost"])
         from sqlalchemy import text
 
-        with store._repository.engine.begin() as conn:  # archive as reflection will, bumping the version
+        with store._db.repository.engine.begin() as conn:  # archive as reflection will, bumping the version
             conn.execute(text("UPDATE agentmem_namespaces SET version = version + 1"))
             conn.execute(
                 text(
