@@ -2,6 +2,9 @@
 
 SQL (SQLite by default, PostgreSQL to share) holds every memory and its vector; a FAISS index per
 namespace is a rebuildable cache for search. Importing agentmem loads neither torch nor faiss.
+
+Every public name is here; the packages below (``store``, ``ranking``, ``text``, ``consolidation``,
+``db``, ``index``) are internal and their names may change.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmb
 from agentmem.errors import (
     AgentMemError,
     ConfigError,
+    DatabaseError,
     EmbedderMismatchError,
     IndexCorruptError,
     LLMError,
@@ -24,10 +28,17 @@ from agentmem.errors import (
 from agentmem.llm import ChatClient
 from agentmem.llm.importance import LLMImportance
 from agentmem.llm.summaries import LLMSummarizer
+from agentmem.ranking.queries import QueryInput, message_text, parse_message_list
+from agentmem.store.agent import AgentMemory
+from agentmem.store.jsonl import memory_from_json, memory_to_json, read_jsonl, write_jsonl
 from agentmem.store.memory_store import MemoryStore
+from agentmem.store.schema import DatabaseSchema, database_location, database_schema, migrate_database
+from agentmem.store.validation import validate_memories
+from agentmem.text.prompt import render_line
 from agentmem.types import (
     ExportedMemory,
     ImportanceScorer,
+    JSONValue,
     MemoryFilter,
     MemoryRecord,
     Message,
@@ -44,9 +55,12 @@ from agentmem.types import (
 
 __all__ = [
     "AgentMemError",
+    "AgentMemory",
     "ChatClient",
     "Chunking",
     "ConfigError",
+    "DatabaseError",
+    "DatabaseSchema",
     "Embedder",
     "EmbedderMismatchError",
     "ExportedMemory",
@@ -55,6 +69,7 @@ __all__ = [
     "HeuristicImportance",
     "ImportanceScorer",
     "IndexCorruptError",
+    "JSONValue",
     "LLMError",
     "LLMImportance",
     "LLMSummarizer",
@@ -69,6 +84,7 @@ __all__ = [
     "NewMemory",
     "PromptMemory",
     "PruneResult",
+    "QueryInput",
     "QueryPolicy",
     "RecallConfig",
     "Reflection",
@@ -81,6 +97,17 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "Summarizer",
     "Tokenizer",
+    "database_location",
+    "database_schema",
+    "memory_from_json",
+    "memory_to_json",
+    "message_text",
+    "migrate_database",
+    "parse_message_list",
+    "read_jsonl",
+    "render_line",
+    "validate_memories",
+    "write_jsonl",
 ]
 
 __version__ = "0.1.0"

@@ -9,10 +9,13 @@ Every error agentmem raises on purpose derives from :class:`AgentMemError`::
     │   └── SchemaOutOfDateError     migrations are pending: run `agentmem migrate`
     ├── MemoryNotFoundError          no memory with that id in this namespace
     ├── EmbedderMismatchError        the embedder differs from the one the namespace was built with
+    ├── DatabaseError                the database failed: unreachable, locked, full, not a database...
     ├── IndexCorruptError            a vector index file cannot be read (rebuilt from SQL on open)
     └── LLMError                     a chat-completions endpoint failed or gave an unusable answer
 
 Leaves carry the context needed to act on them as attributes. Only the CLI turns these into exit codes.
+The database driver's own exceptions are mapped into this tree in one place (:mod:`agentmem.db.engine`'s
+error hook), so no layer above the database imports SQLAlchemy to catch them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 __all__ = [
     "AgentMemError",
     "ConfigError",
+    "DatabaseError",
     "EmbedderMismatchError",
     "IndexCorruptError",
     "LLMError",
@@ -121,6 +125,20 @@ class EmbedderMismatchError(AgentMemError):
             "model by exporting them without vectors and importing them into a store opened with it "
             "(`agentmem export` / `agentmem import`, or export_memories / import_memories: they are re-embedded)"
         )
+
+
+class DatabaseError(AgentMemError):
+    """The database failed to run a statement or to connect; the message says what it said and what to do.
+
+    Attributes:
+        backend: ``sqlite`` or ``postgresql``.
+        reason: the driver's message, on one line.
+    """
+
+    def __init__(self, *, backend: str, reason: str, advice: str) -> None:
+        self.backend = backend
+        self.reason = reason
+        super().__init__(f"{backend} database error: {reason}" + (f": {advice}" if advice else ""))
 
 
 class IndexCorruptError(AgentMemError):

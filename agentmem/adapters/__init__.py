@@ -9,8 +9,7 @@ Importing this package imports neither torch nor the adapters' target frameworks
 
 from __future__ import annotations
 
-from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
-from agentmem.errors import ConfigError
+from agentmem import ConfigError, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 
 __all__ = ["DB_ENV", "HASHING_PREFIX", "MODEL_ENV", "NAMESPACE_ENV", "embedder_named"]
 

@@ -43,11 +43,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from agentmem import (
+    MemoryFilter,
+    MemoryStore,
+    NewMemory,
+    PromptMemory,
+    QueryInput,
+    message_text,
+    parse_message_list,
+    render_line,
+)
 from agentmem.adapters import DB_ENV, MODEL_ENV, NAMESPACE_ENV, embedder_named
-from agentmem.ranking.queries import QueryInput, message_text, parse_message_list
-from agentmem.store.memory_store import MemoryStore
-from agentmem.text.prompt import render_line
-from agentmem.types import MemoryFilter, NewMemory, PromptMemory
 
 __all__ = [
     "BACKEND_NAME",

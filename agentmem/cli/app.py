@@ -15,14 +15,13 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+from agentmem import AgentMemError, ConfigError, EmbedderMismatchError
 from agentmem.adapters import DB_ENV, MODEL_ENV, NAMESPACE_ENV
 from agentmem.cli import commands_admin, commands_data, commands_forget, commands_memories, commands_recall
 from agentmem.cli.settings import Settings
-from agentmem.errors import AgentMemError, ConfigError, EmbedderMismatchError
 
 __all__ = ["app", "run"]
 
@@ -69,8 +68,6 @@ def _exit_code(
         return _fail(str(exc), USAGE_EXIT)
     except AgentMemError as exc:
         return _fail(str(exc), FAILURE_EXIT)
-    except OperationalError as exc:
-        return _fail(f"database: {exc.orig}", FAILURE_EXIT)
     except OSError as exc:
         if exc.errno == errno.EPIPE:  # the reader went away (| head): nothing left to say
             return FAILURE_EXIT

@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
+from agentmem import database_schema, migrate_database
 from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.doctor import diagnose
 from agentmem.cli.render import out, print_json, stats_json
 from agentmem.cli.settings import settings_of, stats_of
 from agentmem.cli.tables import checks_table, stats_table
-from agentmem.db.migrate import current_revision, ensure_schema, head_revision
 
 __all__ = ["doctor", "init", "migrate", "namespaces", "stats"]
 
@@ -19,10 +19,8 @@ __all__ = ["doctor", "init", "migrate", "namespaces", "stats"]
 def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Create the database (or bring an existing one up to date) and say where it is."""
     settings = settings_of(ctx)
-    with settings.engine() as engine:
-        before = current_revision(engine)
-        ensure_schema(engine, "apply")
-        after = current_revision(engine)
+    old, new = migrate_database(settings.db)
+    before, after = old.revision, new.revision
     if as_json:
         print_json({"database": settings.where(), "created": before is None, "revision": after})
     elif before is None:
@@ -42,10 +40,8 @@ def migrate(
     settings = settings_of(ctx)
     if check:
         settings.require_database()
-    with settings.engine() as engine:
-        before, head = current_revision(engine), head_revision()
-        if not check and before != head:
-            ensure_schema(engine, "apply")
+    schema = database_schema(settings.db) if check else migrate_database(settings.db)[0]
+    before, head = schema.revision, schema.head
     pending = before != head
     if as_json:
         print_json({"database": settings.where(), "revision": before, "head": head, "applied": pending and not check})

@@ -9,11 +9,10 @@ from typing import Annotated
 
 import typer
 
+from agentmem import ExportedMemory, read_jsonl, write_jsonl
 from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.render import err, out, print_json, stats_json
 from agentmem.cli.settings import Settings, settings_of
-from agentmem.store.jsonl import read_jsonl, write_jsonl
-from agentmem.types import ExportedMemory
 
 __all__ = ["export", "import_", "reindex"]
 

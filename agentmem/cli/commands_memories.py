@@ -9,14 +9,18 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agentmem import (
+    MemoryFilter,
+    MemoryNotFoundError,
+    MemoryRecord,
+    MemoryStore,
+    NewMemory,
+    validate_memories,
+)
 from agentmem.cli.parsing import FileFormat, parse_meta, parse_time, read_memories
 from agentmem.cli.render import err, out, print_json, record_json
 from agentmem.cli.settings import settings_of
 from agentmem.cli.tables import memories_table, memory_view
-from agentmem.errors import MemoryNotFoundError
-from agentmem.store.memory_store import MemoryStore
-from agentmem.store.validation import check_new_memory
-from agentmem.types import MemoryFilter, MemoryRecord, NewMemory
 
 __all__ = ["JsonFlag", "MetaOption", "SortKey", "add", "forget", "ls", "show"]
 
@@ -84,8 +88,7 @@ def add(
     if file != "-" and not Path(file).is_file():
         raise typer.BadParameter(f"no such file: {file}", param_hint="'--file'")
     items = read_memories(file, file_format=file_format, defaults=defaults)
-    for position, item in enumerate(items, start=1):  # all checked before anything is stored
-        check_new_memory(item, now=0.0, position=position)
+    validate_memories(items, start=1)  # all checked before anything is stored
     with settings.store(embeds=True) as store:
         ids = _add_in_batches(store, items, batch_size)
     if as_json:

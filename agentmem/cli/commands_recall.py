@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
+from agentmem import QueryInput
 from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.render import block_json, err, hit_json, out, print_json
 from agentmem.cli.settings import settings_of
 from agentmem.cli.tables import explain_table, search_table
-from agentmem.ranking.queries import QueryInput
 
 __all__ = ["recall", "search"]
 

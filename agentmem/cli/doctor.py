@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import OperationalError
-
+from agentmem import DatabaseError, database_schema
 from agentmem.cli.settings import Settings, stats_of
 from agentmem.cli.tables import Check
-from agentmem.db.migrate import current_revision, head_revision, schema_differences
 
 __all__ = ["diagnose"]
 
@@ -29,17 +27,16 @@ def diagnose(settings: Settings) -> list[Check]:
         return [Check("database", False, f"no database at {path}: create it with `agentmem init`")]
     checks: list[Check] = []
     try:
-        with settings.engine() as engine:
-            current, head = current_revision(engine), head_revision()
-            checks.append(Check("database", True, settings.where()))
-            if current != head:
-                advice = "run `agentmem init`" if current is None else "run `agentmem migrate`"
-                checks.append(Check("schema revision", False, f"{current or 'empty'}, expected {head}: {advice}"))
-                return checks
-            checks.append(Check("schema revision", True, f"{current} (head)"))
-            differences = schema_differences(engine)
-    except OperationalError as exc:
-        return [*checks, Check("database", False, f"{settings.where()}: {' '.join(str(exc.orig).split())}")]
+        schema = database_schema(settings.db, compare=True)
+    except DatabaseError as exc:
+        return [*checks, Check("database", False, f"{settings.where()}: {exc.reason}")]
+    current, head, differences = schema.revision, schema.head, schema.differences
+    checks.append(Check("database", True, settings.where()))
+    if current != head:
+        advice = "run `agentmem init`" if current is None else "run `agentmem migrate`"
+        checks.append(Check("schema revision", False, f"{current or 'empty'}, expected {head}: {advice}"))
+        return checks
+    checks.append(Check("schema revision", True, f"{current} (head)"))
     detail = "no differences" if not differences else f"{len(differences)} differences, first: {differences[0]}"
     checks.append(Check("schema matches models", not differences, detail))
     checks.extend(_namespace_checks(settings))

@@ -13,8 +13,7 @@ from typing import Any
 
 import typer
 
-from agentmem.errors import ConfigError
-from agentmem.types import JSONValue, NewMemory
+from agentmem import ConfigError, JSONValue, NewMemory
 
 __all__ = ["FileFormat", "parse_meta", "parse_time", "read_memories"]
 

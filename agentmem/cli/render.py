@@ -10,9 +10,16 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from agentmem.config import Scoring
-from agentmem.store.jsonl import to_json
-from agentmem.types import ExportedMemory, MemoryRecord, NamespaceStats, PromptMemory, ScoredMemory, SearchHit
+from agentmem import (
+    ExportedMemory,
+    MemoryRecord,
+    NamespaceStats,
+    PromptMemory,
+    ScoredMemory,
+    Scoring,
+    SearchHit,
+    memory_to_json,
+)
 
 __all__ = [
     "block_json",
@@ -51,7 +58,7 @@ def record_json(r: MemoryRecord) -> dict[str, Any]:
     """A memory as JSON, in the export format's fields. ``version`` (the namespace's change counter) and the
     format's own bookkeeping are left out: they belong to one database and are renumbered by an import,
     while everything here survives export and import unchanged."""
-    line = to_json(ExportedMemory(r))
+    line = memory_to_json(ExportedMemory(r))
     for bookkeeping in ("format", "version", "sources"):
         del line[bookkeeping]
     return line

@@ -16,16 +16,17 @@ from typing import Literal
 import numpy as np
 import typer
 from numpy.typing import NDArray
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
+from agentmem import (
+    ConfigError,
+    Embedder,
+    EmbedderMismatchError,
+    MemoryStore,
+    NamespaceStats,
+    RecallConfig,
+    database_location,
+)
 from agentmem.adapters import embedder_named
-from agentmem.config import RecallConfig
-from agentmem.db.engine import open_engine, resolve_url
-from agentmem.embedders import Embedder
-from agentmem.errors import ConfigError, EmbedderMismatchError
-from agentmem.store.memory_store import MemoryStore
-from agentmem.types import NamespaceStats
 
 __all__ = ["NamespaceModel", "Settings", "settings_of", "stats_of"]
 
@@ -52,22 +53,12 @@ class Settings:
     def embedder(self) -> Embedder:
         return embedder_named(self.model)
 
-    def url(self) -> str:
-        """The database's SQLAlchemy URL."""
-        return resolve_url(self.db)
-
     def where(self) -> str:
         """The database for messages: a file path, or the URL without its password."""
-        url = make_url(self.url())
-        if url.get_backend_name() == "sqlite" and url.database:
-            return url.database
-        return url.render_as_string(hide_password=True)
+        return database_location(self.db)[0]
 
     def sqlite_file(self) -> Path | None:
-        url = make_url(self.url())
-        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-            return None
-        return Path(url.database or "")
+        return database_location(self.db)[1]
 
     def require_database(self) -> None:
         """Refuse to read a SQLite database that does not exist rather than create an empty one.
@@ -111,15 +102,6 @@ class Settings:
             yield store
         finally:
             store.close()
-
-    @contextmanager
-    def engine(self) -> Iterator[Engine]:
-        """A bare engine on the database, for schema commands (``init``, ``migrate``, ``doctor``)."""
-        engine = open_engine(self.url())
-        try:
-            yield engine
-        finally:
-            engine.dispose()
 
 
 class NamespaceModel:

@@ -11,9 +11,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from agentmem import MemoryRecord, NamespaceStats, PromptMemory, Scoring, SearchHit
 from agentmem.cli.render import kinds, size, when
-from agentmem.config import Scoring
-from agentmem.types import MemoryRecord, NamespaceStats, PromptMemory, SearchHit
 
 __all__ = ["Check", "checks_table", "explain_table", "memories_table", "memory_view", "search_table", "stats_table"]
 

@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, ExceptionContext, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
-from agentmem.errors import ConfigError, MissingDependencyError
+from agentmem.errors import ConfigError, DatabaseError, MissingDependencyError
 
 __all__ = ["DEFAULT_DB_FILENAME", "WRITE_OPTION", "default_home", "open_engine", "resolve_url"]
 
@@ -60,13 +60,40 @@ def open_engine(url: str) -> Engine:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url)
-    if backend != "postgresql":
+        engine = _sqlite_engine(url)
+    elif backend != "postgresql":
         raise ConfigError(f"unsupported database {backend!r}: use a SQLite path or a postgresql:// URL")
-    try:
-        return create_engine(url, pool_pre_ping=True)
-    except (ImportError, NoSuchModuleError) as exc:
-        raise MissingDependencyError("psycopg", extra="postgres") from exc
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (ImportError, NoSuchModuleError) as exc:
+            raise MissingDependencyError("psycopg", extra="postgres") from exc
+    event.listen(engine, "handle_error", _raise_database_error)
+    return engine
+
+
+# What to do about the driver errors users meet, by a fragment of their message (lower case).
+_ADVICE = (
+    ("database is locked", "another process holds the write lock for longer than the busy timeout; retry"),
+    ("disk is full", "free disk space; nothing was written by the failed statement"),
+    ("unable to open database file", "check that the path's folder exists and is writable"),
+    ("file is not a database", "the path holds another kind of file: point --db / the path at an agentmem database"),
+    ("malformed", "the file is damaged: restore it from a backup (agentmem doctor checks it)"),
+    ("readonly database", "the database file or its folder is read-only: make it writable"),
+    ("connection refused", "check that the PostgreSQL server runs and that the URL names its host and port"),
+    ("does not exist", "check the database name in the URL, or create it"),
+)
+
+
+def _raise_database_error(context: ExceptionContext) -> None:
+    """The one place driver exceptions enter agentmem's error tree (SQLAlchemy's error hook)."""
+    if context.is_pre_ping:  # the pool retries a dead connection itself
+        return
+    original = context.original_exception
+    reason = " ".join(str(original).split()) or type(original).__name__
+    lowered = reason.lower()
+    advice = next((a for fragment, a in _ADVICE if fragment in lowered), "")
+    raise DatabaseError(backend=context.dialect.name if context.dialect else "database", reason=reason, advice=advice)
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Row
 
 from agentmem.embedders.base import content_hash
-from agentmem.errors import ConfigError
+from agentmem.errors import ConfigError, DatabaseError
 from agentmem.types import JSONValue, MemoryRecord
 
 __all__ = [
@@ -54,7 +54,11 @@ def vector_to_blob(vector: NDArray[np.float32]) -> bytes:
 def vector_from_blob(blob: bytes, dimensions: int) -> NDArray[np.float32]:
     vector = np.frombuffer(blob, dtype=_FLOAT32_LE)
     if vector.shape != (dimensions,):
-        raise ValueError(f"stored vector has {vector.size} values, the namespace has {dimensions} dimensions")
+        raise DatabaseError(
+            backend="stored data",
+            reason=f"a stored vector has {vector.size} values, the namespace has {dimensions} dimensions",
+            advice="the row is damaged: restore the database from a backup, or re-import the memory",
+        )
     return vector.astype(np.float32, copy=False)
 
 
@@ -62,7 +66,11 @@ def vectors_from_blob(blob: bytes, dimensions: int) -> NDArray[np.float32]:
     """The ``(chunks, dimensions)`` vectors of a memory's blob (one row unless it was embedded in chunks)."""
     values = np.frombuffer(blob, dtype=_FLOAT32_LE)
     if not values.size or values.size % dimensions:
-        raise ValueError(f"stored vectors have {values.size} values, not a multiple of {dimensions} dimensions")
+        raise DatabaseError(
+            backend="stored data",
+            reason=f"stored vectors have {values.size} values, not a multiple of {dimensions} dimensions",
+            advice="the row is damaged: restore the database from a backup, or re-import the memory",
+        )
     return values.reshape(-1, dimensions).astype(np.float32, copy=False)
 
 

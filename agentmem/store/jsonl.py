@@ -17,12 +17,12 @@ from typing import Any, TextIO
 from agentmem.errors import ConfigError
 from agentmem.types import ExportedMemory, MemoryRecord
 
-__all__ = ["FORMAT_VERSION", "from_json", "read_jsonl", "to_json", "write_jsonl"]
+__all__ = ["FORMAT_VERSION", "memory_from_json", "memory_to_json", "read_jsonl", "write_jsonl"]
 
 FORMAT_VERSION = 1
 
 
-def to_json(item: ExportedMemory) -> dict[str, Any]:
+def memory_to_json(item: ExportedMemory) -> dict[str, Any]:
     r = item.record
     line: dict[str, Any] = {
         "format": FORMAT_VERSION,
@@ -48,7 +48,7 @@ def to_json(item: ExportedMemory) -> dict[str, Any]:
     return line
 
 
-def from_json(line: dict[str, Any], *, where: str = "line") -> ExportedMemory:
+def memory_from_json(line: dict[str, Any], *, where: str = "line") -> ExportedMemory:
     """Parse one exported object.
 
     Raises:
@@ -94,7 +94,7 @@ def write_jsonl(items: Iterable[ExportedMemory], out: TextIO) -> int:
     """Write items as JSON lines; returns how many."""
     count = 0
     for item in items:
-        out.write(json.dumps(to_json(item), ensure_ascii=False, sort_keys=True) + "\n")
+        out.write(json.dumps(memory_to_json(item), ensure_ascii=False, sort_keys=True) + "\n")
         count += 1
     return count
 
@@ -115,7 +115,7 @@ def read_jsonl(source: TextIO, *, name: str = "input") -> Iterator[ExportedMemor
             raise ConfigError(f"{where}: not valid JSON ({exc.msg})") from exc
         if not isinstance(obj, dict):
             raise ConfigError(f"{where}: expected a JSON object")
-        yield from_json(obj, where=where)
+        yield memory_from_json(obj, where=where)
 
 
 def _str(value: object, field: str, where: str) -> str:

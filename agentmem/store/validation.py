@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from agentmem.db.rows import to_epoch
 from agentmem.errors import ConfigError
 from agentmem.types import JSONValue, NewMemory
 
-__all__ = ["DEFAULT_IMPORTANCE", "check_namespace", "check_new_memory", "check_query"]
+__all__ = ["DEFAULT_IMPORTANCE", "check_namespace", "check_new_memory", "check_query", "validate_memories"]
 
 DEFAULT_IMPORTANCE = 0.5
 """Importance given to a memory added without one (the middle of the [0, 1] scale)."""
@@ -55,3 +55,19 @@ def check_new_memory(
         raise ConfigError(f"{where}: metadata must be JSON-serialisable ({exc})") from exc
     created = now if item.created_at is None else to_epoch(item.created_at)
     return item.text, item.kind, float(importance), created, metadata
+
+
+def validate_memories(items: Iterable[NewMemory], *, start: int = 0) -> None:
+    """Check memories before adding them, as :meth:`agentmem.MemoryStore.add_many` does, storing nothing.
+
+    Useful before adding in several batches, so that a bad item found late leaves nothing half-stored.
+
+    Args:
+        items: the memories.
+        start: the number of the first item in messages (``memory #start``).
+
+    Raises:
+        ConfigError: the first invalid item, by number, and what to change.
+    """
+    for position, item in enumerate(items, start=start):
+        check_new_memory(item, now=0.0, position=position)

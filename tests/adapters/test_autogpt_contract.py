@@ -16,7 +16,7 @@ import pytest
 from agentmem import MemoryStore
 from agentmem.adapters.autogpt import AgentMemMemory
 from agentmem.embedders import SentenceTransformerEmbedder
-from agentmem.store.jsonl import from_json
+from agentmem.store.jsonl import memory_from_json
 from agentmem.text.tokens import default_tokenizer
 
 pytestmark = pytest.mark.model
@@ -81,7 +81,7 @@ def test_add_returns_where_it_went_and_skips_command_errors(memory: AgentMemMemo
 
 
 def test_clear_empties(filled: AgentMemMemory) -> None:
-    archived = from_json(
+    archived = memory_from_json(
         {"id": 99, "text": "an archived memory", "created_at": "2024-01-01T00:00:00+00:00", "status": "archived"}
     )
     filled.store.import_memories([archived])
