@@ -12,7 +12,8 @@ from __future__ import annotations
 from agentmem.config import Chunking, MemoryPolicy, QueryPolicy, RecallConfig, ReflectionPolicy, Scoring
 from agentmem.consolidation.importance import HeuristicImportance
 from agentmem.consolidation.summaries import ExtractiveSummarizer
-from agentmem.embedders import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from agentmem.embedders.hashing import HashingEmbedder
+from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 from agentmem.errors import (
     AgentMemError,
     ConfigError,
@@ -25,8 +26,8 @@ from agentmem.errors import (
     SchemaError,
     SchemaOutOfDateError,
 )
-from agentmem.llm import ChatClient
 from agentmem.llm.importance import LLMImportance
+from agentmem.llm.openai_compatible import ChatClient
 from agentmem.llm.summaries import LLMSummarizer
 from agentmem.ranking.queries import QueryInput, message_text, parse_message_list
 from agentmem.store.agent import AgentMemory
@@ -36,6 +37,7 @@ from agentmem.store.schema import DatabaseSchema, database_location, database_sc
 from agentmem.store.validation import validate_memories
 from agentmem.text.prompt import render_line
 from agentmem.types import (
+    Embedder,
     ExportedMemory,
     ImportanceScorer,
     JSONValue,

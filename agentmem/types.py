@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
+from agentmem.errors import ConfigError
+
 __all__ = [
+    "Embedder",
     "ExportedMemory",
+    "ImportanceScorer",
     "JSONValue",
     "MemoryFilter",
     "MemoryRecord",
@@ -21,6 +29,9 @@ __all__ = [
     "Reflection",
     "ScoredMemory",
     "SearchHit",
+    "Summarizer",
+    "Tokenizer",
+    "content_hash",
 ]
 
 JSONValue = Any
@@ -299,3 +310,52 @@ class Summarizer(Protocol):
     def summarize(self, texts: Sequence[str], *, max_tokens: int | None = None) -> str:
         """Return one summary of ``texts`` (oldest first), at most ``max_tokens`` tokens when given."""
         ...
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-norm float32 vectors.
+
+    One method to implement; ``model_id`` and ``dimensions`` are recorded with each namespace so that a
+    namespace is never searched with vectors from another model.
+    """
+
+    @property
+    def model_id(self) -> str:
+        """A stable name of the model, the same on every machine (not a local path when avoidable)."""
+        ...
+
+    @property
+    def dimensions(self) -> int:
+        """Length of every vector :meth:`embed` returns."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Embed a batch of texts.
+
+        Args:
+            texts: the texts, in order; may be empty.
+
+        Returns:
+            A C-contiguous ``(len(texts), dimensions)`` float32 array whose rows have unit L2 norm.
+
+        Raises:
+            ConfigError: ``texts`` is a bare string or holds something other than strings.
+        """
+        ...
+
+
+def content_hash(text: str) -> str:
+    """Key of a text in the embedding cache, shared by every component.
+
+    Args:
+        text: the exact text that is (or will be) embedded.
+
+    Returns:
+        The SHA-256 hex digest of the UTF-8 encoding of ``text`` (64 lower-case hex characters).
+
+    Raises:
+        ConfigError: ``text`` is not a string.
+    """
+    if not isinstance(text, str):
+        raise ConfigError(f"content_hash takes a str, got {type(text).__name__}")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

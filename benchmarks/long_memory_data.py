@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from agentmem.embedders import Embedder, SentenceTransformerEmbedder
+from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 from agentmem.store.embedding_cache import CachedEmbedding
 from agentmem.text.chunking import TextChunker
+from agentmem.types import Embedder
 from benchmarks.common import CACHE, cached_embeddings
 from benchmarks.locomo_data import Conversation, Question
 

@@ -59,14 +59,12 @@ def ingest_pool(
 ) -> list[Figure]:
     created, importance = attributes(size)
     seconds = 0.0
-    with MemoryStore.open(db, embedder=embedder, index="faiss", clock=lambda: NOW) as root:
-        for n, name in enumerate(names):
-            store = root.with_namespace(name)
+    for n, name in enumerate(names):
+        # One store per namespace: closing it saves the index file a later process loads and unloads it.
+        with MemoryStore.open(db, namespace=name, embedder=embedder, index="faiss", clock=lambda: NOW) as store:
             embedder.load(expand(vectors, size, start=n * size), offset=n * size)
             took, _, _ = ingest(store, created, importance, n * size, size)
             seconds += took
-            store.checkpoint()  # the index file a later process loads
-            root._db.replicas.evict(store._binding.row())
     total = len(names) * size
     return [
         Figure("pool ingest add_many", total / seconds, "memories/s", {**params, "seconds": seconds}),

@@ -9,7 +9,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
 
-from agentmem.embedders import SentenceTransformerEmbedder
+from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 
 
 @pytest.fixture(scope="session")

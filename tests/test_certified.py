@@ -13,8 +13,10 @@ from numpy.typing import NDArray
 
 from agentmem import HashingEmbedder, MemoryFilter, MemoryStore, NewMemory
 from agentmem.config import DEFAULT_SCORING, Scoring
-from agentmem.index import FaissIndex, HnswIndex, create_index
+from agentmem.index.faiss import FaissIndex
 from agentmem.index.half import HALF_COPY_MIN, HalfCopy
+from agentmem.index.hnsw import HnswIndex
+from agentmem.index.kinds import create_index
 from agentmem.ranking.attributes import MemoryAttributes
 from agentmem.ranking.certified import MAX_DATED_SHARE, certified_rank
 from agentmem.ranking.paths import rank, rank_vectors

@@ -8,8 +8,8 @@ import pytest
 
 from agentmem.consolidation.importance import HeuristicImportance, HeuristicWeights, detail_spans, proper_names
 from agentmem.errors import LLMError
-from agentmem.llm import ChatClient
 from agentmem.llm.importance import LLMImportance, parse_rating
+from agentmem.llm.openai_compatible import ChatClient
 from agentmem.types import ImportanceScorer
 from tests.llm import server as loopback
 from tests.llm.server import Reply, ScriptedServer, chat_reply, unused_port

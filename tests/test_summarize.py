@@ -10,7 +10,7 @@ import pytest
 from agentmem.consolidation.importance import detail_spans, proper_names
 from agentmem.consolidation.summaries import ExtractiveSummarizer
 from agentmem.errors import ConfigError, LLMError
-from agentmem.llm import ChatClient
+from agentmem.llm.openai_compatible import ChatClient
 from agentmem.llm.summaries import LLMSummarizer, strip_boilerplate
 from agentmem.text.tokens import WhitespaceTokenizer, default_tokenizer
 from agentmem.types import Summarizer

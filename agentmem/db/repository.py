@@ -1,4 +1,5 @@
-"""The only place agentmem reads and writes SQL.
+"""Reads and writes of memories and namespaces (lifecycle.py archives, restores and reflects; snapshots.py
+reads what the replicas load; sqlite_reads.py holds the SQLite fast paths).
 
 Every change to a namespace's memories bumps the namespace's version in the same transaction (the
 UPDATE takes a row lock on PostgreSQL and the write lock on SQLite), so versions commit in order and a
@@ -26,9 +27,8 @@ from agentmem.db.rows import (
     vectors_from_blob,
 )
 from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, ids_in_namespace, reading, writing
-from agentmem.embedders.base import content_hash
 from agentmem.errors import ConfigError
-from agentmem.types import MemoryFilter, MemoryRecord
+from agentmem.types import MemoryFilter, MemoryRecord, content_hash
 
 __all__ = ["Repository"]
 
@@ -80,10 +80,6 @@ class Repository:
                 )
                 row = conn.execute(select(namespaces).where(namespaces.c.name == name)).one()
         return NamespaceRow.from_row(row)
-
-    def namespace_version(self, namespace_id: int) -> int:
-        with reading(self._engine) as conn:
-            return int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == namespace_id)).scalar_one())
 
     # -- memories ---------------------------------------------------------------------------------
 

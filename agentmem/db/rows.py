@@ -11,9 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Row
 
-from agentmem.embedders.base import content_hash
 from agentmem.errors import ConfigError, DatabaseError
-from agentmem.types import JSONValue, MemoryRecord
+from agentmem.types import JSONValue, MemoryRecord, content_hash
 
 __all__ = [
     "ImportedRow",

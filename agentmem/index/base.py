@@ -21,7 +21,7 @@ __all__ = [
     "check_k",
     "check_setting",
     "empty_results",
-    "top_k",
+    "top_per_query",
 ]
 
 
@@ -100,7 +100,9 @@ def empty_results(nq: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     return np.empty((nq, 0), dtype=np.float32), np.empty((nq, 0), dtype=np.int64)
 
 
-def top_k(scores: NDArray[np.float32], ids: NDArray[np.int64], k: int) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+def top_per_query(
+    scores: NDArray[np.float32], ids: NDArray[np.int64], k: int
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """The ``k`` best of each row of ``scores`` (nq, n) whose columns belong to ``ids`` (n,).
 
     Returns:

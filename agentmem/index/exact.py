@@ -20,7 +20,7 @@ from agentmem.index.base import (
     as_upsert,
     check_dimensions,
     check_k,
-    top_k,
+    top_per_query,
 )
 from agentmem.index.persist import IndexHeader, write_index_file
 
@@ -135,7 +135,7 @@ class ExactIndex:
             rows = rows[rows >= 0]
             candidate_ids = self._ids[rows]
             candidates = self._matrix[rows]
-        return top_k(query_matrix @ candidates.T, candidate_ids, k)
+        return top_per_query(query_matrix @ candidates.T, candidate_ids, k)
 
     def ids(self) -> NDArray[np.int64]:
         """Every id held, sorted ascending."""

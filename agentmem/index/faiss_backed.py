@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError, IndexCorruptError
-from agentmem.index.base import as_ids, as_queries, as_upsert, check_dimensions, check_k, empty_results, top_k
+from agentmem.index.base import as_ids, as_queries, as_upsert, check_dimensions, check_k, empty_results, top_per_query
 from agentmem.index.faiss_runtime import _faiss
 from agentmem.index.persist import IndexHeader, write_index_file
 from agentmem.vectors import isin_sorted
@@ -329,7 +329,7 @@ class FaissBackedIndex:
         """Brute force over the reconstructed vectors of ``ids`` (held ones)."""
         if not len(ids):
             return empty_results(len(queries))
-        return top_k(queries @ self._reconstruct(ids).T, ids, k)
+        return top_per_query(queries @ self._reconstruct(ids).T, ids, k)
 
     def _present(self, ids: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Whether each id is held, in O(len(ids)) for small batches instead of O(len(self))."""

@@ -2,9 +2,3 @@
 
 Standard library only: no SDK to install, any OpenAI-compatible endpoint (llama.cpp, Ollama, vLLM...) works.
 """
-
-from __future__ import annotations
-
-from agentmem.llm.openai_compatible import ChatClient, ChatMessage
-
-__all__ = ["ChatClient", "ChatMessage"]

@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 
 from agentmem.errors import LLMError
-from agentmem.llm.openai_compatible import ChatClient, ChatMessage
-from agentmem.types import ImportanceScorer
+from agentmem.llm.openai_compatible import ChatClient
+from agentmem.types import ImportanceScorer, Message
 
 __all__ = ["POIGNANCY_PROMPT", "LLMImportance", "parse_rating"]
 
@@ -85,7 +85,7 @@ class LLMImportance:
             before = [*context, *texts[:position]]
             prompt = POIGNANCY_PROMPT.format(memory=text)
             try:
-                answer = self.client.complete([ChatMessage("user", prompt)], max_tokens=self.max_tokens)
+                answer = self.client.complete([Message("user", prompt)], max_tokens=self.max_tokens)
             except LLMError as exc:
                 if self.fallback is None:
                     raise

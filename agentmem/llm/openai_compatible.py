@@ -4,7 +4,7 @@ It speaks ``POST {base_url}/chat/completions`` as OpenAI, llama.cpp's ``llama-se
 and LM Studio do::
 
     client = ChatClient("http://127.0.0.1:8080/v1", model="qwen2.5-7b-instruct")
-    client.complete([ChatMessage("user", "Rate this memory from 1 to 10: ...")])
+    client.complete([Message("user", "Rate this memory from 1 to 10: ...")])
 
 Failures that may pass (timeouts, refused or reset connections, HTTP 429 and 5xx) are retried after
 ``backoff * 2**n`` seconds plus up to 10 % jitter, or after the server's ``Retry-After`` (capped). Any other
@@ -32,8 +32,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from agentmem.errors import ConfigError, LLMError
+from agentmem.types import Message
 
-__all__ = ["ChatClient", "ChatMessage"]
+__all__ = ["ChatClient"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +48,6 @@ _HINTS = {
     403: ": check the API key",
     404: ": check the base URL (usually ending in /v1) and the model name",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ChatMessage:
-    """One message of a chat.
-
-    Attributes:
-        role: ``system``, ``user`` or ``assistant``.
-        content: the text of the message.
-    """
-
-    role: str
-    content: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +145,7 @@ class ChatClient:
 
     def complete(
         self,
-        messages: Sequence[ChatMessage | Mapping[str, str]],
+        messages: Sequence[Message | Mapping[str, str]],
         *,
         max_tokens: int | None = 256,
         temperature: float = 0.0,
@@ -167,7 +155,7 @@ class ChatClient:
         A leading ``<think>...</think>`` block, which some reasoning models emit, is removed.
 
         Args:
-            messages: the chat so far, as :class:`ChatMessage` or ``{"role": ..., "content": ...}`` dicts.
+            messages: the chat so far, as :class:`Message` or ``{"role": ..., "content": ...}`` dicts.
             max_tokens: the most tokens the server may generate; None leaves it to the server.
             temperature: sampling temperature; 0 for the most repeatable answers.
 
@@ -257,11 +245,11 @@ def _split_url(base_url: str) -> tuple[str, str, str | None]:
     return endpoint, shown, basic
 
 
-def _as_dicts(messages: Sequence[ChatMessage | Mapping[str, str]]) -> list[dict[str, str]]:
+def _as_dicts(messages: Sequence[Message | Mapping[str, str]]) -> list[dict[str, str]]:
     out = []
     for position, message in enumerate(messages):
-        role = message.role if isinstance(message, ChatMessage) else message.get("role")
-        content = message.content if isinstance(message, ChatMessage) else message.get("content")
+        role = message.role if isinstance(message, Message) else message.get("role")
+        content = message.content if isinstance(message, Message) else message.get("content")
         if not isinstance(role, str) or not isinstance(content, str):
             raise ConfigError(f"message #{position} needs a string role and content")
         out.append({"role": role, "content": content})

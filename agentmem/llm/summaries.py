@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 
 from agentmem.errors import ConfigError, LLMError
-from agentmem.llm.openai_compatible import ChatClient, ChatMessage
+from agentmem.llm.openai_compatible import ChatClient
 from agentmem.text.tokens import WhitespaceTokenizer
-from agentmem.types import Summarizer, Tokenizer
+from agentmem.types import Message, Summarizer, Tokenizer
 
 __all__ = ["REFLECTION_PROMPT", "LLMSummarizer", "strip_boilerplate"]
 
@@ -84,7 +84,7 @@ class LLMSummarizer:
         prompt = REFLECTION_PROMPT.format(statements=numbered, limit=limit)
         requested = self.answer_tokens if max_tokens is None else max(2 * max_tokens, 64)
         try:
-            summary = strip_boilerplate(self.client.complete([ChatMessage("user", prompt)], max_tokens=requested))
+            summary = strip_boilerplate(self.client.complete([Message("user", prompt)], max_tokens=requested))
             if not summary:
                 raise LLMError("the summary answer was empty", url=self.client.url, status=200)
         except LLMError as exc:

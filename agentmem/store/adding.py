@@ -18,12 +18,11 @@ import numpy as np
 from agentmem.consolidation.retention import PrunePlan
 from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
 from agentmem.db.snapshots import Snapshot
-from agentmem.embedders import content_hash
 from agentmem.store.database import Database
 from agentmem.store.namespace import NamespaceBinding
 from agentmem.store.upkeep import prune
 from agentmem.store.validation import check_new_memory
-from agentmem.types import MemoryRecord, NewMemory
+from agentmem.types import MemoryRecord, NewMemory, content_hash
 
 __all__ = ["add_memories"]
 

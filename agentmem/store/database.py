@@ -20,19 +20,18 @@ from agentmem.db.migrate import MigrateMode, ensure_schema
 from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow
 from agentmem.db.snapshots import SnapshotReader
-from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError
+from agentmem.index.kinds import INDEX_KINDS
 from agentmem.store.embedding_cache import CachedEmbedding
 from agentmem.store.replicas import IndexReplicas
 from agentmem.text.tokens import default_tokenizer
-from agentmem.types import NamespaceStats, Tokenizer
+from agentmem.types import Embedder, NamespaceStats, Tokenizer
 
 if TYPE_CHECKING:
     from agentmem.types import ImportanceScorer, Summarizer
 
-__all__ = ["INDEX_KINDS", "Clock", "Database", "open_database"]
+__all__ = ["Clock", "Database", "open_database"]
 
-INDEX_KINDS = ("faiss", "exact", "hnsw", "ivf", "sq8")
 Clock = Callable[[], datetime]
 
 
@@ -132,7 +131,7 @@ def open_database(
     try:
         ensure_schema(engine, migrate)
         if embedder is None:
-            from agentmem.embedders import SentenceTransformerEmbedder
+            from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 
             embedder = SentenceTransformerEmbedder()
         repository = Repository(engine)

@@ -13,11 +13,10 @@ from numpy.typing import NDArray
 
 from agentmem.config import Chunking
 from agentmem.db.repository import Repository
-from agentmem.embedders import Embedder, content_hash
 from agentmem.errors import ConfigError
 from agentmem.text.chunking import TextChunker
 from agentmem.text.tokens import HuggingFaceTokenizer, default_tokenizer
-from agentmem.types import Tokenizer
+from agentmem.types import Embedder, Tokenizer, content_hash
 from agentmem.vectors import MemoryVectors
 
 # Special tokens a BERT-style model adds around every text ([CLS] and [SEP]), inside its window.

@@ -7,11 +7,10 @@ from numpy.typing import NDArray
 
 from agentmem.db.rows import ImportedRow, to_epoch, vectors_from_blob
 from agentmem.db.snapshots import Snapshot
-from agentmem.embedders import content_hash
 from agentmem.store.database import Database
 from agentmem.store.namespace import NamespaceBinding
 from agentmem.store.validation import check_new_memory
-from agentmem.types import ExportedMemory, NewMemory
+from agentmem.types import ExportedMemory, NewMemory, content_hash
 from agentmem.vectors import MemoryVectors
 
 __all__ = ["import_memories"]

@@ -19,7 +19,6 @@ import numpy as np
 from agentmem.config import Chunking, MemoryPolicy, RecallConfig, Scoring
 from agentmem.consolidation.retention import PrunePlan
 from agentmem.db.migrate import MigrateMode
-from agentmem.embedders import Embedder
 from agentmem.errors import ConfigError, MemoryNotFoundError
 from agentmem.ranking.queries import QueryInput
 from agentmem.store import adding, importing, recalling, upkeep
@@ -27,6 +26,7 @@ from agentmem.store.database import Clock, Database, open_database
 from agentmem.store.namespace import NamespaceBinding
 from agentmem.store.recalling import RecallOptions
 from agentmem.types import (
+    Embedder,
     ExportedMemory,
     JSONValue,
     MemoryFilter,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from agentmem.db.repository import Repository
 from agentmem.db.rows import NamespaceRow
-from agentmem.embedders import Embedder
 from agentmem.errors import EmbedderMismatchError
 from agentmem.store.validation import check_namespace
+from agentmem.types import Embedder
 
 __all__ = ["NamespaceBinding"]
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from agentmem.db.rows import NamespaceRow
 from agentmem.db.snapshots import Snapshot, SnapshotReader
 from agentmem.errors import IndexCorruptError
-from agentmem.index import create_index, load_index
+from agentmem.index.kinds import create_index, load_index
 from agentmem.ranking.attributes import MemoryAttributes
 from agentmem.vectors import VectorIndex
 
@@ -161,12 +161,6 @@ class IndexReplicas:
             self._loaded[ns.id] = replica
             self._save(ns.id, replica)
             return replica
-
-    def evict(self, ns: NamespaceRow) -> None:
-        """Checkpoint and drop a namespace's replica (it reloads on next use)."""
-        with self._lock:
-            self.checkpoint(ns)
-            self._loaded.pop(ns.id, None)
 
     def checkpoint(self, ns: NamespaceRow | None = None) -> None:
         """Save the replicas (all, or one namespace's) whose version moved since their last save."""

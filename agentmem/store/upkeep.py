@@ -16,10 +16,9 @@ from agentmem.consolidation.reflection import group_for_reflection, reflection_i
 from agentmem.consolidation.retention import PrunePlan, choose_victims, retention
 from agentmem.db.rows import NamespaceRow, PendingMemory
 from agentmem.db.snapshots import Snapshot
-from agentmem.embedders import content_hash
 from agentmem.errors import ConfigError
 from agentmem.store.database import Database
-from agentmem.types import PruneResult, Reflection
+from agentmem.types import PruneResult, Reflection, content_hash
 
 __all__ = ["pending_importance", "prune", "reflect", "restore"]
 

@@ -14,7 +14,8 @@ import pytest
 
 from agentmem.adapters import embedder_named
 from agentmem.adapters.autogpt import AgentMemMemory, get_memory, loop_query, step_text
-from agentmem.embedders import HashingEmbedder, SentenceTransformerEmbedder
+from agentmem.embedders.hashing import HashingEmbedder
+from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 from agentmem.errors import ConfigError
 from agentmem.types import Message
 

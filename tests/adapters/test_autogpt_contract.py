@@ -15,7 +15,7 @@ import pytest
 
 from agentmem import MemoryStore
 from agentmem.adapters.autogpt import AgentMemMemory
-from agentmem.embedders import SentenceTransformerEmbedder
+from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 from agentmem.store.jsonl import memory_from_json
 from agentmem.text.tokens import default_tokenizer
 

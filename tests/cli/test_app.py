@@ -40,7 +40,11 @@ def test_global_options_come_from_the_environment(tmp_path: Path) -> None:
         (["--model", "hashing-x", "ls"], 2, "expected hashing-<dimensions>"),
         (["--model", "./no/such/folder", "add", "x"], 2, "is not an existing folder"),
         (["--namespace", " ", "add", "x"], 2, "namespace must be a non-blank string"),
-        (["--db", "postgresql+psycopg://agentmem@127.0.0.1:1/none", "init"], 1, "check that the PostgreSQL server runs"),
+        (
+            ["--db", "postgresql+psycopg://agentmem@127.0.0.1:1/none", "init"],
+            1,
+            "check that the PostgreSQL server runs",
+        ),
         (["--db", "mysql://localhost/x", "init"], 2, "unsupported database 'mysql'"),
     ],
 )

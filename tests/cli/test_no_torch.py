@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentmem import MemoryStore
-from agentmem.embedders import SentenceTransformerEmbedder
+from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 
 # Runs the commands in-process with typer's CliRunner, then reports what got imported.
 _SCRIPT = r"""

@@ -41,5 +41,6 @@ def test_direct_reads_match_the_core_reads(tmp_path: Path) -> None:
         version, found = sqlite_reads.records_at(engine, ns, wanted)
         assert found == repository.get_many(ns, wanted) and [r.id for r in found] == [wanted[0], wanted[2], wanted[3]]
         assert found[0].metadata == {"n": 7, "tags": ["a", 7]}
-        assert version == repository.namespace_version(ns.id)
+        current = repository.namespace(ns.name)
+        assert current is not None and version == current.version
         assert sqlite_reads.records_at(engine, ns, []) == (version, [])

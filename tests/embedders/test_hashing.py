@@ -7,8 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from agentmem.embedders import Embedder, HashingEmbedder
+from agentmem.embedders.hashing import HashingEmbedder
 from agentmem.errors import ConfigError
+from agentmem.types import Embedder
 
 TEXTS = [
     "The cat sat on the mat",
@@ -65,7 +66,7 @@ def test_vectors_are_pinned() -> None:
 def test_deterministic_across_processes(seed: str) -> None:
     # Python's str hash() is salted per process; a different PYTHONHASHSEED would expose any use of it.
     code = (
-        "import sys; from agentmem.embedders import HashingEmbedder; "
+        "import sys; from agentmem import HashingEmbedder; "
         "sys.stdout.write(HashingEmbedder(64).embed(sys.argv[1:]).tobytes().hex())"
     )
     env = {**os.environ, "PYTHONHASHSEED": seed}

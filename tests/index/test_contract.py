@@ -21,7 +21,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.index import ExactIndex, FaissIndex, HnswIndex, IvfIndex, Sq8Index, create_index, load_index
+from agentmem.index.exact import ExactIndex
+from agentmem.index.faiss import FaissIndex
+from agentmem.index.hnsw import HnswIndex
+from agentmem.index.ivf import IvfIndex
+from agentmem.index.kinds import create_index, load_index
+from agentmem.index.sq8 import Sq8Index
 from agentmem.vectors import VectorIndex
 from tests.index.vectors import D, unit
 
@@ -318,10 +323,10 @@ def test_faiss_and_exact_agree_on_the_same_history() -> None:
 
 def test_importing_the_index_package_does_not_import_faiss() -> None:
     code = (
-        "import sys, agentmem.index\n"
-        "agentmem.index.create_index('exact', 4)\n"
+        "import sys, agentmem.index.kinds\n"
+        "agentmem.index.kinds.create_index('exact', 4)\n"
         "assert 'faiss' not in sys.modules, 'faiss was imported'\n"
-        "agentmem.index.create_index('hnsw', 4)\n"
+        "agentmem.index.kinds.create_index('hnsw', 4)\n"
         "assert 'faiss' in sys.modules\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

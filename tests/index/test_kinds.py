@@ -11,8 +11,12 @@ import pytest
 from numpy.typing import NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.index import ExactIndex, FaissIndex, HnswIndex, IvfIndex, Sq8Index, create_index, load_index
-from agentmem.index.ivf import list_count
+from agentmem.index.exact import ExactIndex
+from agentmem.index.faiss import FaissIndex
+from agentmem.index.hnsw import HnswIndex
+from agentmem.index.ivf import IvfIndex, list_count
+from agentmem.index.kinds import create_index, load_index
+from agentmem.index.sq8 import Sq8Index
 from agentmem.vectors import VectorIndex
 from tests.index.vectors import clustered, exact_top, recall, unit
 

@@ -14,8 +14,12 @@ import numpy as np
 import pytest
 
 from agentmem.errors import IndexCorruptError
-from agentmem.index import FaissIndex, HnswIndex, IvfIndex, Sq8Index, create_index, load_index
+from agentmem.index.faiss import FaissIndex
+from agentmem.index.hnsw import HnswIndex
+from agentmem.index.ivf import IvfIndex
+from agentmem.index.kinds import create_index, load_index
 from agentmem.index.persist import MAGIC, IndexHeader, read_index_file, write_index_file
+from agentmem.index.sq8 import Sq8Index
 from agentmem.vectors import VectorIndex
 
 HEADER = IndexHeader(kind="exact", dimensions=4, version=3, count=2)
@@ -81,7 +85,7 @@ def test_a_crash_before_the_rename_leaves_the_old_file_intact(tmp_path: Path) ->
     code = (
         "import os, sys, numpy as np\n"
         "from pathlib import Path\n"
-        "from agentmem.index import create_index\n"
+        "from agentmem.index.kinds import create_index\n"
         "os.replace = lambda *args: os._exit(3)\n"
         "index = create_index('exact', 4)\n"
         "index.upsert(np.arange(3), np.eye(4, dtype=np.float32)[:3])\n"

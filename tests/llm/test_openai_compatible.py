@@ -9,13 +9,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from agentmem.errors import ConfigError, LLMError
-from agentmem.llm import ChatClient, ChatMessage
+from agentmem.llm.openai_compatible import ChatClient
+from agentmem.types import Message
 from tests.llm import server as loopback
 from tests.llm.server import Reply, ScriptedServer, chat_reply, unused_port
 
 llm_server = loopback.llm_server
 
-QUESTION = [ChatMessage("user", "How are you?")]
+QUESTION = [Message("user", "How are you?")]
 
 
 def _client(server: ScriptedServer, delays: list[float], **options: object) -> ChatClient:
@@ -26,7 +27,7 @@ def test_a_good_answer_is_parsed_and_the_request_is_openai_shaped(llm_server: Sc
     llm_server.script(chat_reply("Fine, thanks."))
     client = ChatClient(llm_server.url, model="test-model")
 
-    answer = client.complete([ChatMessage("system", "Be brief."), {"role": "user", "content": "Hi"}], max_tokens=7)
+    answer = client.complete([Message("system", "Be brief."), {"role": "user", "content": "Hi"}], max_tokens=7)
 
     assert answer == "Fine, thanks."
     (request,) = llm_server.requests
