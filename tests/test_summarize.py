@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 
@@ -140,9 +141,9 @@ def test_extractive_rejects_nothing_to_summarize_and_bad_settings() -> None:
 # --- LLMSummarizer --------------------------------------------------------------------------------------------
 
 
-def _summarizer(server: ScriptedServer, **options: object) -> LLMSummarizer:
+def _summarizer(server: ScriptedServer, **options: Any) -> LLMSummarizer:
     client = ChatClient(server.url, model="m", retries=1, sleep=lambda _: None)
-    return LLMSummarizer(client, **options)  # type: ignore[arg-type]
+    return LLMSummarizer(client, **options)
 
 
 @pytest.mark.parametrize(

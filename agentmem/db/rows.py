@@ -141,7 +141,9 @@ class PendingMemory:
         )
 
 
-def record_from_row(row: Row[Any], *, namespace: str) -> MemoryRecord:
+def record_from_row(row: Any, *, namespace: str) -> MemoryRecord:
+    """The record of a memory row: anything holding the record columns as attributes (a SQLAlchemy row, or
+    the plain rows of the SQLite fast path)."""
     return MemoryRecord(
         id=int(row.id),
         namespace=namespace,

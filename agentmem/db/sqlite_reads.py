@@ -12,9 +12,9 @@ more than the layer does).
 from __future__ import annotations
 
 import json
-from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine
@@ -27,7 +27,6 @@ from agentmem.types import MemoryRecord
 __all__ = ["lexical_matches", "records_at"]
 
 _COLUMNS = [c.name for c in RECORD_COLUMNS]
-_Row = namedtuple("_Row", _COLUMNS)  # type: ignore[misc]  # record_from_row reads attributes by name
 _METADATA = _COLUMNS.index("metadata")
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM agentmem_memories WHERE id IN ({{marks}}) AND namespace_id + 0 = ?"
 _VERSION = "SELECT version FROM agentmem_namespaces WHERE id = ?"
@@ -59,7 +58,7 @@ def records_at(engine: Engine, ns: NamespaceRow, ids: Sequence[int]) -> tuple[in
         values = list(raw)
         if isinstance(values[_METADATA], str):
             values[_METADATA] = json.loads(values[_METADATA])
-        record = record_from_row(_Row(*values), namespace=ns.name)  # type: ignore[arg-type]
+        record = record_from_row(SimpleNamespace(**dict(zip(_COLUMNS, values, strict=True))), namespace=ns.name)
         by_id[record.id] = record
     return version, [by_id[i] for i in ids if i in by_id]
 

@@ -22,7 +22,7 @@ from agentmem.vectors import MemoryVectors
 # Special tokens a BERT-style model adds around every text ([CLS] and [SEP]), inside its window.
 SPECIAL_TOKENS = 2
 
-__all__ = ["CachedEmbedding"]
+__all__ = ["CachedEmbedding", "resolve_chunker"]
 
 
 class CachedEmbedding:
@@ -54,7 +54,7 @@ class CachedEmbedding:
         """What splits long texts, or None when texts are embedded whole (resolved on first use, as
         reading the window of a model given by name may load it)."""
         if self._chunker is False:
-            self._chunker = _resolve_chunker(self._chunking, self.embedder, self._tokenizer)
+            self._chunker = resolve_chunker(self._chunking, self.embedder, self._tokenizer)
         assert not isinstance(self._chunker, bool)
         return self._chunker
 
@@ -90,7 +90,7 @@ class CachedEmbedding:
         return MemoryVectors.stack([known[h] for h in hashes], dims)
 
 
-def _resolve_chunker(chunking: Chunking, embedder: Embedder, store_tokenizer: Tokenizer | None) -> TextChunker | None:
+def resolve_chunker(chunking: Chunking, embedder: Embedder, store_tokenizer: Tokenizer | None) -> TextChunker | None:
     if not chunking.enabled:
         return None
     window = chunking.window

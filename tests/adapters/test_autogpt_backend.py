@@ -168,7 +168,8 @@ def test_a_step_is_embedded_from_its_thoughts_command_and_result() -> None:
         "read_file\nconfig/staging.yaml\nport: 8443"
     )
     typed = step.replace("GENERATE NEXT COMMAND JSON", "use the VPN host instead")
-    assert step_text(typed).endswith("port: 8443\nuse the VPN host instead")  # type: ignore[union-attr]
+    typed_text = step_text(typed)
+    assert typed_text is not None and typed_text.endswith("port: 8443\nuse the VPN host instead")
     prose = "Assistant Reply: I will think first. \nResult: None \nHuman Feedback: y "
     assert step_text(prose) == "I will think first.\nNone"
     for other in ("The user's cat is called Miso.", "Assistant Reply: no result part", "Result: x \nHuman Feedback: y"):

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -273,7 +274,7 @@ BAD_CALLS: dict[str, Callable[[VectorIndex], object]] = {
     "a 3-D query": lambda i: i.search(unit(2).reshape(1, 2, D), 3),
     "k = 0": lambda i: i.search(unit(1), 0),
     "k < 0": lambda i: i.search(unit(1), -3),
-    "float k": lambda i: i.search(unit(1), 2.0),  # type: ignore[arg-type]
+    "float k": lambda i: i.search(unit(1), cast(Any, 2.0)),
     "2-D allowed": lambda i: i.search(unit(1), 3, allowed=np.array([[1]])),
     "float ids to remove": lambda i: i.remove(np.array([1.5])),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -69,7 +70,8 @@ def test_matrix_holds_every_row_after_random_changes(make: Callable[[int], Vecto
         np.testing.assert_array_equal(found_ids[0], ids[best])
         np.testing.assert_allclose(found_scores[0], scores[best], atol=1e-5)
     # Views, not copies: two calls share memory, and callers cannot write through them.
-    assert np.shares_memory(index.matrix()[1], vectors)  # type: ignore[index]
+    held = index.matrix()
+    assert held is not None and np.shares_memory(held[1], vectors)
     with pytest.raises(ValueError, match="read-only"):
         vectors[0, 0] = 1.0
 
@@ -79,7 +81,8 @@ def test_matrix_is_none_unless_rows_are_stored_exactly() -> None:
     for index in (HnswIndex(8), IvfIndex(8, min_train=20), Sq8Index(8, min_train=20)):
         index.upsert(np.arange(50), vectors)
         assert index.matrix() is None, index
-    assert FaissIndex(8).matrix() is not None and len(FaissIndex(8).matrix()[0]) == 0  # type: ignore[index]
+    empty = FaissIndex(8).matrix()
+    assert empty is not None and len(empty[0]) == 0
 
 
 def test_settings_must_be_positive_integers() -> None:
@@ -87,7 +90,7 @@ def test_settings_must_be_positive_integers() -> None:
         lambda: HnswIndex(8, m=0),
         lambda: HnswIndex(8, ef_search=-1),
         lambda: IvfIndex(8, nprobe=0),
-        lambda: Sq8Index(8, min_train=1.5),  # type: ignore[arg-type]
+        lambda: Sq8Index(8, min_train=cast(Any, 1.5)),
     ):
         with pytest.raises(ConfigError):
             make()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,8 @@ llm_server = loopback.llm_server
 QUESTION = [Message("user", "How are you?")]
 
 
-def _client(server: ScriptedServer, delays: list[float], **options: object) -> ChatClient:
-    return ChatClient(server.url, model="test-model", sleep=delays.append, **options)  # type: ignore[arg-type]
+def _client(server: ScriptedServer, delays: list[float], **options: Any) -> ChatClient:
+    return ChatClient(server.url, model="test-model", sleep=delays.append, **options)
 
 
 def test_a_good_answer_is_parsed_and_the_request_is_openai_shaped(llm_server: ScriptedServer) -> None:
@@ -233,9 +234,9 @@ def test_from_env_without_url_or_model_is_a_config_error(environ: dict[str, str]
     ],
 )
 def test_bad_settings_are_config_errors(base_url: str, options: dict[str, object]) -> None:
-    settings: dict[str, object] = {"model": "m", **options}
+    settings: dict[str, Any] = {"model": "m", **options}
     with pytest.raises(ConfigError):
-        ChatClient(base_url, **settings)  # type: ignore[arg-type]
+        ChatClient(base_url, **settings)
 
 
 def test_messages_must_have_a_role_and_content(llm_server: ScriptedServer) -> None:

@@ -108,7 +108,7 @@ def test_replicas_of_another_process_replay_chunked_adds_and_removes(tmp_path: P
         assert reader.stats().index_vectors == writer.stats().index_vectors
         writer.forget(long_id)
         assert reader.stats().index_vectors == 1
-        ids = reader._db.replicas.synced(reader._binding.row()).index.ids()  # type: ignore[attr-defined]
+        ids = reader._db.replicas.synced(reader._binding.row()).index.ids()
         assert not (ids >= CHUNK_ID_STRIDE).any()
 
 
@@ -168,7 +168,7 @@ def test_unchunked_stores_index_exactly_one_vector_per_memory(tmp_path: Path) ->
     with MemoryStore.open(str(tmp_path / "n.db"), embedder=CountingEmbedder(), index_dir=tmp_path / "i") as store:
         store.add(LONG * 5)  # the hashing embedder states no window: nothing to chunk for
         assert store.stats().index_vectors == 1
-        matrix = store._db.replicas.synced(store._binding.row()).index.matrix()  # type: ignore[attr-defined]
+        matrix = store._db.replicas.synced(store._binding.row()).index.matrix()
         assert matrix is not None and np.array_equal(matrix[0], [1])
 
 

@@ -6,10 +6,11 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from agentmem import Chunking, ConfigError, MemoryStore, Message, QueryPolicy, RecallConfig
+from agentmem import Chunking, ConfigError, Embedder, MemoryStore, Message, QueryPolicy, RecallConfig
 from agentmem.text.tokens import WhitespaceTokenizer, default_tokenizer
 from tests.support import CountingEmbedder
 
@@ -21,10 +22,10 @@ HISTORY = [
 ]
 
 
-def open_store(url: str, tmp_path: Path, embedder: CountingEmbedder, **options: object) -> MemoryStore:
+def open_store(url: str, tmp_path: Path, embedder: CountingEmbedder, **options: Any) -> MemoryStore:
     return MemoryStore.open(
         url, namespace="agent", embedder=embedder, index_dir=tmp_path / "idx", clock=lambda: NOW, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture
@@ -118,12 +119,12 @@ def test_the_policy_decides_context_and_repeats(tmp_path: Path, embedder: Counti
     "bad",
     [[], [{"role": "user"}], [{"role": "user", "content": "   "}], ["just a string in a list"], "   "],
 )
-def test_bad_queries_are_refused(store: MemoryStore, bad: object) -> None:
+def test_bad_queries_are_refused(store: MemoryStore, bad: Any) -> None:
     store.add("something")
     with pytest.raises(ConfigError):
-        store.retrieve(bad, k=3)  # type: ignore[arg-type]
+        store.retrieve(bad, k=3)
     with pytest.raises(ConfigError):
-        store.recall(bad)  # type: ignore[arg-type]
+        store.recall(bad)
 
 
 def test_an_empty_namespace_still_checks_the_query(store: MemoryStore) -> None:
@@ -165,8 +166,8 @@ def test_a_long_query_strings_newest_sentences_lead(tmp_path: Path, embedder: Co
 
 
 @pytest.mark.model
-def test_a_long_query_string_is_not_cut_to_its_oldest_part(tmp_path: Path, real_embedder: object) -> None:
-    with MemoryStore.open(tmp_path / "real.db", embedder=real_embedder, index_dir=tmp_path / "i") as store:  # type: ignore[arg-type]
+def test_a_long_query_string_is_not_cut_to_its_oldest_part(tmp_path: Path, real_embedder: Embedder) -> None:
+    with MemoryStore.open(tmp_path / "real.db", embedder=real_embedder, index_dir=tmp_path / "i") as store:
         store.add_many(
             [
                 "Recipe notes: the tomato sauce needs basil, garlic and a long simmer.",

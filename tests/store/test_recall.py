@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -164,9 +165,10 @@ def test_time_weight_zero_ignores_the_times_queries_name(tmp_path: Path) -> None
         january = _opened(store, "Dave opened a bakery", datetime(2023, 1, 20, tzinfo=timezone.utc))
         _opened(store, "Dave opened his car shop", datetime(2023, 5, 20, tzinfo=timezone.utc))
         assert store.retrieve("what did Dave open in May 2023?", k=1)[0].memory.id == january
-    for bad in ({"time_weight": 1.0}, {"time_weight": -0.1}, {"time_slack": timedelta(hours=-1)}):
+    bads: list[dict[str, Any]] = [{"time_weight": 1.0}, {"time_weight": -0.1}, {"time_slack": timedelta(hours=-1)}]
+    for bad in bads:
         with pytest.raises(ConfigError, match="time_"):
-            RecallConfig(**bad)  # type: ignore[arg-type]
+            RecallConfig(**bad)
 
 
 def test_bad_recall_arguments(store: MemoryStore) -> None:
