@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from agentmem.store.agent import AgentMemory
+from agentmem import AgentMemory
 
 SCOUT = [
     ("The north gate is guarded at night by two soldiers with dogs.", 0.8),

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agentmem import ConfigError, HashingEmbedder
+from agentmem import AgentMemory, ConfigError, HashingEmbedder
 from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
-from agentmem.store.agent import AgentMemory
 from agentmem.text.tokens import WhitespaceTokenizer
 
 

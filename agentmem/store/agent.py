@@ -2,7 +2,7 @@
 
 A loop that is not Auto-GPT-shaped usually wants only this::
 
-    from agentmem.store.agent import AgentMemory
+    from agentmem import AgentMemory
 
     with AgentMemory.open("memories.db", namespace="scout") as memory:
         memory.observe("The north gate is guarded at night.", importance=0.8)
