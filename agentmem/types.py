@@ -202,8 +202,9 @@ class MemoryFilter:
 
     Attributes:
         kinds: only these kinds (None: any).
-        metadata: each key must equal the value given (str, int, float, bool); a list, tuple or set value
-            means "any of these".
+        metadata: each key must match the value given (str, int, float, bool): a stored value equal to it,
+            or a stored list holding it (``{"tags": "door"}`` matches ``tags=["door", "red"]``); a list,
+            tuple or set given means "any of these".
         created_after: only memories created at or after this time.
         created_before: only memories created before this time.
         accessed_after: only memories last accessed at or after this time.

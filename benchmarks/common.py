@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 QUICK_RESULTS = RESULTS / "quick"  # gitignored: smoke runs never overwrite the committed results
-LOCOMO = ROOT.parent / "shared" / "data" / "locomo10.json"
+DATA_ENV = "AGENTMEM_DATA"
+DATA = Path(os.environ.get(DATA_ENV) or ROOT.parent / "shared" / "data").resolve()
+"""The evaluation data folder (never copied into the project): $AGENTMEM_DATA, else ../shared/data."""
+LOCOMO = DATA / "locomo10.json"
+LONGMEMEVAL = DATA / "longmemeval_oracle_dev.json"
 CACHE = ROOT / "benchmarks" / ".cache"  # gitignored: embeddings of benchmark texts, rebuilt when missing
 PACKAGES = (
     "agentmem",

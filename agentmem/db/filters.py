@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import Boolean, ColumnElement, String, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import FunctionElement, bindparam
 
 from agentmem.db.models import memories
 from agentmem.db.rows import to_epoch
@@ -29,7 +33,7 @@ def filter_clauses(namespace_id: int, where: MemoryFilter) -> list[ColumnElement
         options = list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
         if not options:
             raise ConfigError(f"metadata filter {key!r} lists no values")
-        clauses.append(or_(*(_metadata_equals(key, value) for value in options)))
+        clauses.append(or_(*(c for value in options for c in (_metadata_equals(key, value), _list_holds(key, value)))))
     for column, bound, after in (
         (memories.c.created_at, where.created_after, True),
         (memories.c.created_at, where.created_before, False),
@@ -41,22 +45,87 @@ def filter_clauses(namespace_id: int, where: MemoryFilter) -> list[ColumnElement
     return clauses
 
 
+class _ListHolds(FunctionElement[bool]):
+    """True when the metadata value under a key is a JSON list holding the value (its JSON text given)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "agentmem_list_holds"
+
+
+@compiles(_ListHolds, "sqlite")
+def _list_holds_sqlite(element: _ListHolds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key, value = (compiler.process(c, **kw) for c in element.clauses)
+    path = f"""('$."' || {key} || '"')"""
+    # json_each walks the list; comparing the items' JSON text keeps 1, 1.0, true and "1" apart.
+    return (
+        f"(json_type({column}, {path}) = 'array' AND EXISTS (SELECT 1 FROM json_each({column}, {path}) AS item "
+        f"WHERE (item.type NOT IN ('true', 'false') AND json_quote(item.value) = {value}) "
+        f"OR (item.type IN ('true', 'false') AND item.type = {value})))"
+    )
+
+
+@compiles(_ListHolds, "postgresql")
+def _list_holds_postgresql(element: _ListHolds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key, value = (compiler.process(c, **kw) for c in element.clauses)
+    # Containment of a one-item list: true and "1" stay apart (jsonb also takes 1 and 1.0 as equal numbers).
+    return (
+        f"(jsonb_typeof(CAST({column} AS JSONB) -> {key}) = 'array' "
+        f"AND (CAST({column} AS JSONB) -> {key}) @> CAST('[' || {value} || ']' AS JSONB))"
+    )
+
+
+def _list_holds(key: str, value: Any) -> ColumnElement[bool]:
+    text = json.dumps(value, ensure_ascii=False)
+    return _ListHolds(memories.c.metadata, _text(key), _text(text))
+
+
+class _JsonEquals(FunctionElement[bool]):
+    """True when the metadata value under a key is the given JSON scalar (JSON text and type given)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "agentmem_json_equals"
+
+
+@compiles(_JsonEquals, "sqlite")
+def _json_equals_sqlite(element: _JsonEquals, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key, value, kind = (compiler.process(c, **kw) for c in element.clauses)
+    path = f"""('$."' || {key} || '"')"""
+    # The JSON type first, so that the text "1", the number 1 and true never match each other; a float
+    # filter also matches an integral number (3.0 matches 3), as it does on PostgreSQL.
+    found, kind_of = f"json_extract({column}, {path})", f"json_type({column}, {path})"
+    return (
+        f"(({kind} IN ('true', 'false') AND {kind_of} = {kind}) "
+        f"OR ({kind} = 'integer' AND {kind_of} = 'integer' AND {found} = CAST({value} AS INTEGER)) "
+        f"OR ({kind} = 'real' AND {kind_of} IN ('real', 'integer') AND {found} = CAST({value} AS REAL)) "
+        f"OR ({kind} = 'text' AND {kind_of} = 'text' AND {found} = json_extract({value}, '$')))"
+    )
+
+
+@compiles(_JsonEquals, "postgresql")
+def _json_equals_postgresql(element: _JsonEquals, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key, value, _kind = (compiler.process(c, **kw) for c in element.clauses)
+    # jsonb equality: typed (true is not 1, "1" is not 1), numbers by value (3.0 is 3), never a cast error.
+    return f"((CAST({column} AS JSONB) -> {key}) = CAST({value} AS JSONB))"
+
+
 def _metadata_equals(key: str, value: Any) -> ColumnElement[bool]:
-    element: Any = memories.c.metadata[key]
-    clause: ColumnElement[bool]
     # bool before int: bool is an int subclass, and JSON true is not the number 1.
     if isinstance(value, bool):
-        clause = element.as_boolean() == value
-        return clause
-    if isinstance(value, int):
-        clause = element.as_integer() == value
-        return clause
-    if isinstance(value, float):
-        clause = element.as_float() == value
-        return clause
-    if isinstance(value, str):
-        clause = element.as_string() == value
-        return clause
-    raise ConfigError(
-        f"metadata filter {key!r}: cannot compare with {type(value).__name__}; use str, int, float or bool values"
-    )
+        kind = "true" if value else "false"
+    elif isinstance(value, int):
+        kind = "integer"
+    elif isinstance(value, float):
+        kind = "real"
+    elif isinstance(value, str):
+        kind = "text"
+    else:
+        raise ConfigError(
+            f"metadata filter {key!r}: cannot compare with {type(value).__name__}; use str, int, float or bool values"
+        )
+    return _JsonEquals(memories.c.metadata, _text(key), _text(json.dumps(value, ensure_ascii=False)), _text(kind))
+
+
+def _text(value: str) -> Any:
+    return bindparam(None, value, type_=String())

@@ -21,7 +21,7 @@ import pytest
 from benchmarks.common import RESULTS, ROOT
 from benchmarks.run import SUITES
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.data("locomo10.json")]
 
 
 def _committed() -> dict[str, str]:
