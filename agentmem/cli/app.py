@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from agentmem import AgentMemError, ConfigError, EmbedderMismatchError
@@ -46,6 +46,22 @@ class _OneLineErrors(TyperGroup):
             sys.exit(code)
         return code
 
+    def get_help_option(self, ctx: Any) -> Any:
+        return _flag(super().get_help_option(ctx))
+
+
+class _Command(TyperCommand):
+    """A command whose ``--help`` shows no ``<bool>`` type, like every other flag."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _flag(super().get_help_option(ctx))
+
+
+def _flag(option: Any) -> Any:
+    if option is not None:
+        option.metavar = ""  # a flag takes no value: no "<bool>" beside it in the help
+    return option
+
 
 def _exit_code(
     group: TyperGroup, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, extra: Any
@@ -55,6 +71,8 @@ def _exit_code(
     except typer.Abort:
         return _fail("aborted", FAILURE_EXIT)
     except TyperException as exc:  # click's usage errors (exit code 2) and other click exceptions
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `agentmem`: the help is the answer, printed
+            return 0
         context = getattr(exc, "ctx", None)
         hint = f" (see '{context.command_path} --help')" if context is not None and exc.exit_code == 2 else ""
         return _fail(exc.format_message() + hint, exc.exit_code)
@@ -115,7 +133,9 @@ def configure(
     ] = None,
     namespace: Annotated[
         str | None,
-        typer.Option("--namespace", "-n", envvar=NAMESPACE_ENV, help="The agent or user. Default: default."),
+        typer.Option(
+            "--namespace", "-n", envvar=NAMESPACE_ENV, metavar="NAME", help="The agent or user. Default: default."
+        ),
     ] = None,
     model: Annotated[
         str | None,
@@ -128,35 +148,44 @@ def configure(
         ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option("--version", metavar="", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
     """Long-term vector memory for autonomous agents, from the shell."""
+    if namespace is not None and not namespace.strip():
+        raise typer.BadParameter(
+            'the namespace is blank (an unset variable in -n "$AGENT"?): name the agent or user, or leave '
+            "the option out for 'default'",
+            param_hint="'--namespace'",
+        )
     ctx.obj = Settings(
         db=db or None,
-        namespace=namespace or "default",
+        # An empty --namespace (say -n "$AGENT" with AGENT unset) is refused when the store opens: falling
+        # back to "default" would mix agents' memories.
+        namespace="default" if namespace is None else namespace,
         namespace_given=bool(namespace),
         model=model or None,
     )
 
 
-app.command("init")(commands_admin.init)
-app.command("add")(commands_memories.add)
-app.command("recall")(commands_recall.recall)
-app.command("search")(commands_recall.search)
-app.command("ls")(commands_memories.ls)
-app.command("show")(commands_memories.show)
-app.command("stats")(commands_admin.stats)
-app.command("namespaces")(commands_admin.namespaces)
-app.command("forget")(commands_memories.forget)
-app.command("prune")(commands_forget.prune)
-app.command("reflect")(commands_forget.reflect)
-app.command("restore")(commands_forget.restore)
-app.command("export")(commands_data.export)
-app.command("import")(commands_data.import_)
-app.command("reindex")(commands_data.reindex)
-app.command("doctor")(commands_admin.doctor)
-app.command("migrate")(commands_admin.migrate)
+app.command("init", cls=_Command)(commands_admin.init)
+app.command("add", cls=_Command)(commands_memories.add)
+app.command("recall", cls=_Command)(commands_recall.recall)
+app.command("search", cls=_Command)(commands_recall.search)
+app.command("ls", cls=_Command)(commands_memories.ls)
+app.command("show", cls=_Command)(commands_memories.show)
+app.command("stats", cls=_Command)(commands_admin.stats)
+app.command("namespaces", cls=_Command)(commands_admin.namespaces)
+app.command("forget", cls=_Command)(commands_memories.forget)
+app.command("prune", cls=_Command)(commands_forget.prune)
+app.command("reflect", cls=_Command)(commands_forget.reflect)
+app.command("restore", cls=_Command)(commands_forget.restore)
+app.command("export", cls=_Command)(commands_data.export)
+app.command("import", cls=_Command)(commands_data.import_)
+app.command("reindex", cls=_Command)(commands_data.reindex)
+app.command("doctor", cls=_Command)(commands_admin.doctor)
+app.command("migrate", cls=_Command)(commands_admin.migrate)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

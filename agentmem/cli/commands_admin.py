@@ -19,6 +19,7 @@ __all__ = ["doctor", "init", "migrate", "namespaces", "stats"]
 def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Create the database (or bring an existing one up to date) and say where it is."""
     settings = settings_of(ctx)
+    settings.check_location()
     old, new = migrate_database(settings.db)
     before, after = old.revision, new.revision
     if as_json:
@@ -33,11 +34,14 @@ def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 def migrate(
     ctx: typer.Context,
-    check: Annotated[bool, typer.Option("--check", help="Only report; exit 1 if migrations are pending.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", metavar="", help="Only report; exit 1 if migrations are pending.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Apply the schema migrations this version of agentmem ships."""
     settings = settings_of(ctx)
+    settings.check_location()
     if check:
         settings.require_database()
     schema = database_schema(settings.db) if check else migrate_database(settings.db)[0]
@@ -69,7 +73,7 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 def stats(
     ctx: typer.Context,
-    all_namespaces: Annotated[bool, typer.Option("--all", help="Every namespace of the database.")] = False,
+    all_namespaces: Annotated[bool, typer.Option("--all", metavar="", help="Every namespace of the database.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Counts by kind and status, SQL bytes, index kind/size/version and model of a namespace."""

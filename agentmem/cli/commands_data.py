@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,6 +12,7 @@ import typer
 
 from agentmem import ExportedMemory, read_jsonl, write_jsonl
 from agentmem.cli.commands_memories import JsonFlag
+from agentmem.cli.parsing import check_input_file, read_text_lines
 from agentmem.cli.render import err, out, print_json, stats_json
 from agentmem.cli.settings import Settings, settings_of
 
@@ -23,7 +25,8 @@ def export(
         str | None, typer.Option("--out", "-o", metavar="FILE", help="Write here instead of standard output.")
     ] = None,
     vectors: Annotated[
-        bool, typer.Option("--vectors", help="Include the vectors (bit-exact), so import needs no embedding.")
+        bool,
+        typer.Option("--vectors", metavar="", help="Include the vectors (bit-exact), so import needs no embedding."),
     ] = False,
 ) -> None:
     """Write every memory of the namespace (archived ones too) as JSON lines, with provenance."""
@@ -55,7 +58,7 @@ def import_(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(metavar="FILE", help="JSON lines from `agentmem export`; - is stdin.")],
     new_ids: Annotated[
-        bool, typer.Option("--new-ids", help="Give the memories new ids (links between them are kept).")
+        bool, typer.Option("--new-ids", metavar="", help="Give the memories new ids (links between them are kept).")
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -64,13 +67,9 @@ def import_(
     They go to the namespace recorded in the file unless --namespace is given.
     """
     settings = settings_of(ctx)
-    if file != "-" and not Path(file).is_file():
-        raise typer.BadParameter(f"no such file: {file}", param_hint="'FILE'")
-    if file == "-":
-        items = list(read_jsonl(sys.stdin, name="<stdin>"))
-    else:
-        with Path(file).open(encoding="utf-8") as stream:
-            items = list(read_jsonl(stream, name=file))
+    check_input_file(file, option="FILE")
+    lines = read_text_lines(file)
+    items = list(read_jsonl(io.StringIO("\n".join(lines)), name="<stdin>" if file == "-" else file))
     groups = _by_namespace(items, settings)
     imported: dict[str, list[int]] = {}
     if groups:

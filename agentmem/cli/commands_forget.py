@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from agentmem.cli.commands_memories import JsonFlag
+from agentmem.cli.parsing import plural
 from agentmem.cli.render import out, print_json, record_json
 from agentmem.cli.settings import settings_of
 from agentmem.cli.tables import memories_table
@@ -40,8 +41,10 @@ def prune(
     max_active: Annotated[
         int | None, typer.Option("--max-active", metavar="N", help="Keep at most N active memories.")
     ] = None,
-    hard: Annotated[bool, typer.Option("--hard", help="Delete for good instead of archiving.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply. Without it, only list what would go.")] = False,
+    hard: Annotated[bool, typer.Option("--hard", metavar="", help="Delete for good instead of archiving.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Apply. Without it, only list what would go.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Forget what matters least: a dry run by default, listing exactly what would go; --yes applies it.
@@ -49,6 +52,8 @@ def prune(
     Retention = 0.5·importance + 0.5·recency + 0.1·ln(1 + recalls). Archived memories leave recall but stay
     in the database (restore brings them back); --hard deletes text, vector and cached embedding.
     """
+    if below is not None and not 0.0 <= below <= 1.0:
+        raise typer.BadParameter(f"retention is in [0, 1], not {below}", param_hint="'--below'")
     if older_than is None and below is None and max_active is None:
         raise typer.BadParameter("say what to prune: --older-than, --below and/or --max-active")
     age = parse_duration(older_than, option="'--older-than'")
@@ -80,7 +85,9 @@ def prune(
 
 def reflect(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the reflections without storing them.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", metavar="", help="Show the reflections without storing them.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Distil groups of related observations into reflections that replace them (sources are archived)."""
@@ -108,8 +115,13 @@ def restore(
     """Bring archived memories back into recall."""
     settings = settings_of(ctx)
     with settings.store(embeds=False) as store:
-        restored = store.restore(ids)
+        # Every id must exist before anything changes (an unknown one is an error); active ones are said.
+        active = [i for i in ids if store.get(i).status == "active"]
+        restored = store.restore([i for i in ids if i not in active])
     if as_json:
-        print_json({"restored": restored})
-    else:
-        out().print(f"restored {len(restored)} memories" + (f": {restored}" if restored else ""))
+        print_json({"restored": restored, "already_active": active})
+        return
+    if restored:
+        out().print(f"restored {plural(len(restored), 'memory', 'memories')}: {', '.join(map(str, restored))}")
+    if active:
+        out().print(f"already active, nothing to restore: {', '.join(map(str, active))}")

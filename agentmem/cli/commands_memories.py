@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,14 +16,22 @@ from agentmem import (
     NewMemory,
     validate_memories,
 )
-from agentmem.cli.parsing import FileFormat, parse_meta, parse_time, read_memories
+from agentmem.cli.parsing import (
+    FileFormat,
+    check_importance,
+    check_input_file,
+    parse_meta,
+    parse_time,
+    plural,
+    read_memories,
+)
 from agentmem.cli.render import err, out, print_json, record_json
 from agentmem.cli.settings import settings_of
 from agentmem.cli.tables import memories_table, memory_view
 
 __all__ = ["JsonFlag", "MetaOption", "SortKey", "add", "forget", "ls", "show"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of a table.")]
+JsonFlag = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON (for scripts) instead of a table.")]
 MetaOption = Annotated[
     list[str] | None,
     typer.Option("--meta", metavar="KEY=VALUE", help="Metadata; repeatable. Values are JSON when they parse (n=3)."),
@@ -44,7 +51,9 @@ class SortKey(str, Enum):
 def add(
     ctx: typer.Context,
     text: Annotated[str | None, typer.Argument(help="The text to remember (or use --file).")] = None,
-    importance: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="In [0, 1]; default 0.5.")] = None,
+    importance: Annotated[
+        float | None, typer.Option(callback=check_importance, help="In [0, 1]; default: the store's scorer decides.")
+    ] = None,
     kind: Annotated[str, typer.Option(help="A label: observation, fact, plan...")] = "observation",
     meta: MetaOption = None,
     created_at: Annotated[
@@ -64,7 +73,7 @@ def add(
     if (text is None) == (file is None):
         raise typer.BadParameter("give either TEXT or --file, not both or neither", param_hint="'TEXT' / '--file'")
     defaults = NewMemory(
-        text=text or "-",
+        text=text if text is not None else "",  # with --file, each line gives the text
         importance=importance,
         kind=kind,
         metadata=parse_meta(meta),
@@ -72,7 +81,10 @@ def add(
     )
     settings = settings_of(ctx)
     if file is None:
+        if text is None or not text.strip():
+            raise typer.BadParameter("the text is blank: give the text to remember", param_hint="'TEXT'")
         with settings.store(embeds=True) as store:
+            newest = _newest_id(store)
             record = store.add(
                 defaults.text,
                 importance=defaults.importance,
@@ -80,29 +92,46 @@ def add(
                 metadata=defaults.metadata,
                 created_at=defaults.created_at,
             )
+        added = record.id > newest
         if as_json:
-            print_json(record_json(record))
-        else:
+            print_json({**record_json(record), "added": added})
+        elif added:
             out().print(f"added memory {record.id} to namespace {record.namespace!r}")
+        else:
+            out().print(
+                f"memory {record.id} already holds this text: strengthened it instead of adding a copy "
+                f"(accessed {plural(record.access_count, 'time')}, importance {record.importance:.2f})"
+            )
         return
-    if file != "-" and not Path(file).is_file():
-        raise typer.BadParameter(f"no such file: {file}", param_hint="'--file'")
+    check_input_file(file, option="--file")
     items = read_memories(file, file_format=file_format, defaults=defaults)
     validate_memories(items, start=1)  # all checked before anything is stored
-    with settings.store(embeds=True) as store:
-        ids = _add_in_batches(store, items, batch_size)
-    if as_json:
-        print_json({"namespace": settings.namespace, "added": len(ids), "ids": ids})
-    elif ids:
-        out().print(f"added {len(ids)} memories to namespace {settings.namespace!r} (ids {ids[0]}-{ids[-1]})")
-    else:
+    if not items:
         out().print(f"{file}: no memories to add")
+        return
+    with settings.store(embeds=True) as store:
+        newest = _newest_id(store)
+        ids = _add_in_batches(store, items, batch_size)
+    fresh = sorted({i for i in ids if i > newest})
+    merged = len(ids) - len(fresh)
+    if as_json:
+        print_json({"namespace": settings.namespace, "added": len(fresh), "merged": merged, "ids": ids})
+        return
+    span = "" if not fresh else f" (ids {fresh[0]}-{fresh[-1]})" if len(fresh) > 1 else f" (id {fresh[0]})"
+    repeats = f"; {plural(merged, 'repeat')} of stored texts strengthened them instead" if merged else ""
+    out().print(f"added {plural(len(fresh), 'memory', 'memories')} to namespace {settings.namespace!r}{span}{repeats}")
+
+
+def _newest_id(store: MemoryStore) -> int:
+    """The largest id of the namespace: ids only grow, so larger ones are memories this command added."""
+    newest = store.list_memories(where=MemoryFilter(include_archived=True), descending=True, limit=1)
+    return newest[0].id if newest else 0
 
 
 def _add_in_batches(store: MemoryStore, items: list[NewMemory], batch_size: int) -> list[int]:
     ids: list[int] = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err()) as progress:
+    with Progress(*columns, console=err(), transient=not err().is_terminal) as progress:
         task = progress.add_task("embedding and storing", total=len(items))
         for start in range(0, len(items), batch_size):
             batch = items[start : start + batch_size]
@@ -117,11 +146,11 @@ def ls(
     meta: MetaOption = None,
     since: Annotated[str | None, typer.Option(metavar="ISO", help="Created at or after.")] = None,
     until: Annotated[str | None, typer.Option(metavar="ISO", help="Created before.")] = None,
-    archived: Annotated[bool, typer.Option("--archived", help="Include archived memories.")] = False,
+    archived: Annotated[bool, typer.Option("--archived", metavar="", help="Include archived memories.")] = False,
     limit: Annotated[int, typer.Option(min=0, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
     sort: Annotated[SortKey, typer.Option(help="Order by.")] = SortKey.id,
-    desc: Annotated[bool, typer.Option("--desc", help="Largest first.")] = False,
+    desc: Annotated[bool, typer.Option("--desc", metavar="", help="Largest first.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List memories: filter, sort and page through them."""
@@ -164,7 +193,7 @@ def show(
 def forget(
     ctx: typer.Context,
     memory_id: Annotated[int, typer.Argument(metavar="ID", help="The memory's id.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a memory for good: its text, metadata and vector."""
     with settings_of(ctx).store(embeds=False) as store:

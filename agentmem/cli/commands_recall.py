@@ -34,10 +34,14 @@ def recall(
     hybrid: Annotated[
         bool | None, typer.Option("--hybrid/--no-hybrid", help="Fuse lexical matches into relevance.")
     ] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show the score components of each memory.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", metavar="", help="Show the score components of each memory.")
+    ] = False,
     touch: Annotated[
         bool,
-        typer.Option("--touch/--no-touch", help="Record an access on what is recalled, as an agent's recall does."),
+        typer.Option(
+            "--touch/--no-touch", metavar="", help="Record an access on what is recalled, as an agent's recall does."
+        ),
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:

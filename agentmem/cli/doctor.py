@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentmem import DatabaseError, database_schema
+from agentmem import DatabaseError, NamespaceStats, database_schema
 from agentmem.cli.settings import Settings, stats_of
 from agentmem.cli.tables import Check
 
@@ -55,9 +55,7 @@ def _namespace_checks(settings: Settings) -> list[Check]:
                 Check(
                     f"index {name}",
                     in_sync,
-                    f"{s.index_kind}: {s.index_vectors} vectors of {s.index_size} memories for {s.active} active "
-                    f"memories with {s.vectors} vectors, "
-                    f"index at version {s.index_version}, namespace at {s.version}",
+                    _index_detail(s),
                 )
             )
             same = s.model_id == configured
@@ -72,3 +70,14 @@ def _namespace_checks(settings: Settings) -> list[Check]:
     if not names:
         checks.append(Check("namespaces", True, "none yet"))
     return checks
+
+
+def _index_detail(s: NamespaceStats) -> str:
+    """``faiss index holds all 4 active memories (4 vectors), at version 7``, or what differs."""
+    vectors = f"{s.vectors} vectors" if s.vectors != s.active else f"{s.vectors} vector{'s' * (s.vectors != 1)}"
+    if s.index_size == s.active and s.index_vectors == s.vectors and s.index_version == s.version:
+        return f"{s.index_kind} index holds all {s.active} active memories ({vectors}), at version {s.version}"
+    return (
+        f"{s.index_kind} index holds {s.index_size} memories ({s.index_vectors} vectors) at version "
+        f"{s.index_version}; SQL has {s.active} active memories ({vectors}) at version {s.version}"
+    )

@@ -66,6 +66,45 @@ def parse_time(text: str | None, *, option: str) -> datetime | None:
     return moment
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 memory``, ``2 memories``."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def check_importance(value: float | None) -> float | None:
+    """The ``--importance`` option: a number in [0, 1] (NaN and infinities say so)."""
+    if value is not None and not 0.0 <= value <= 1.0:  # NaN fails both comparisons
+        raise typer.BadParameter(f"must be a number in [0, 1], not {value}")
+    return value
+
+
+def check_input_file(path: str, *, option: str) -> None:
+    """A file to read exists and is a file (``-`` is standard input)."""
+    if path == "-":
+        return
+    if Path(path).is_dir():
+        raise typer.BadParameter(f"{path} is a directory: give a file", param_hint=f"'{option}'")
+    if not Path(path).is_file():
+        raise typer.BadParameter(f"no such file: {path}", param_hint=f"'{option}'")
+
+
+def read_text_lines(path: str) -> list[str]:
+    """The lines of a UTF-8 text file, or of standard input for ``-``.
+
+    Raises:
+        ConfigError: the input is not UTF-8 text (a binary file, another encoding).
+    """
+    name = "<stdin>" if path == "-" else path
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8") if path == "-" else Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{name} is not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}): "
+            "give a text or JSON-lines file"
+        ) from None
+    return text.splitlines()
+
+
 def read_memories(path: str, *, file_format: FileFormat, defaults: NewMemory) -> list[NewMemory]:
     """The memories in a file: JSON lines (objects with ``text`` and optional fields) or plain text (one
     memory per non-blank line). ``defaults`` gives what a line does not (importance, kind, metadata).
@@ -81,7 +120,7 @@ def read_memories(path: str, *, file_format: FileFormat, defaults: NewMemory) ->
         OSError: the file cannot be read.
     """
     name = "<stdin>" if path == "-" else path
-    lines = sys.stdin.read().splitlines() if path == "-" else Path(path).read_text(encoding="utf-8").splitlines()
+    lines = read_text_lines(path)
     if file_format is FileFormat.auto:
         file_format = FileFormat.jsonl if _looks_like_jsonl(path, lines) else FileFormat.text
     if file_format is FileFormat.text:

@@ -69,7 +69,8 @@ def scored_json(sm: ScoredMemory) -> dict[str, Any]:
         "score": sm.score,
         "relevance": sm.relevance,
         "recency": sm.recency,
-        "importance": sm.importance,
+        # Ranking holds importances as float32: shown to that precision (0.9, not 0.8999999761581421).
+        "importance": float(f"{sm.importance:.7g}"),
         "memory": record_json(sm.memory),
     }
 

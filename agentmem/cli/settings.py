@@ -60,6 +60,24 @@ class Settings:
     def sqlite_file(self) -> Path | None:
         return database_location(self.db)[1]
 
+    def check_location(self) -> None:
+        """Refuse a ``--db`` that cannot be meant: a directory, or a file in a folder that does not exist (a
+        typo would otherwise create a new, empty database somewhere). The default location is created.
+
+        Raises:
+            ConfigError: what is wrong with the path, and what to give instead.
+        """
+        path = self.sqlite_file()
+        if path is None or self.db is None:
+            return
+        if path.is_dir():
+            raise ConfigError(f"--db {path} is a directory: give a database file, such as {path / 'agentmem.db'}")
+        if not path.parent.is_dir():
+            raise ConfigError(
+                f"--db {path}: the folder {path.parent} does not exist; create it first or fix the path "
+                "(a new database is only created in an existing folder)"
+            )
+
     def require_database(self) -> None:
         """Refuse to read a SQLite database that does not exist rather than create an empty one.
 
@@ -86,6 +104,7 @@ class Settings:
             EmbedderMismatchError: an embedding command on a namespace built with another model.
         """
         name = namespace or self.namespace
+        self.check_location()
         embedder = self.embedder()  # a bad --model is reported first, whatever the command
         if not embeds:
             self.require_database()

@@ -28,8 +28,9 @@ class Check:
     detail: str
 
 
-# Tables span the terminal: the text column takes what the others leave and ends with an ellipsis, while
-# ids, times and scores are never squeezed.
+# Tables span the terminal: the text column takes what the others leave and wraps (a long text is shown up
+# to TEXT_CHARS characters, then an ellipsis), while ids, times and scores are never squeezed.
+TEXT_CHARS = 240
 
 
 def memories_table(records: Sequence[MemoryRecord], *, caption: str | None = None) -> Table:
@@ -41,7 +42,7 @@ def memories_table(records: Sequence[MemoryRecord], *, caption: str | None = Non
     table.add_column("hits", justify="right", no_wrap=True)
     if any(r.status != "active" for r in records):
         table.add_column("status", no_wrap=True)
-    table.add_column("text", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("text", overflow="fold", ratio=1)
     for r in records:
         cells = [str(r.id), when(r.created_at), r.kind, f"{r.importance:.2f}", str(r.access_count)]
         if len(table.columns) == 7:
@@ -55,7 +56,7 @@ def search_table(hits: Sequence[SearchHit]) -> Table:
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
     table.add_column("relevance", justify="right", no_wrap=True)
     table.add_column("kind", no_wrap=True)
-    table.add_column("text", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("text", overflow="fold", ratio=1)
     for hit in hits:
         table.add_row(str(hit.memory.id), f"{hit.relevance:.3f}", hit.memory.kind, Text(_one_line(hit.memory.text)))
     return table
@@ -78,7 +79,7 @@ def explain_table(block: PromptMemory, scoring: Scoring) -> Table:
     table.add_column("relevance", justify="right", no_wrap=True)
     table.add_column("recency", justify="right", no_wrap=True)
     table.add_column("importance", justify="right", no_wrap=True)
-    table.add_column("text", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("text", overflow="fold", ratio=1)
     for rank, m in enumerate(block.memories, start=1):
         mark = "*" if m.memory.id in block.truncated_ids else ""
         table.add_row(
@@ -168,7 +169,8 @@ def _link(label: str, memory_id: int, found: MemoryRecord | None) -> Text:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    line = " ".join(text.split())
+    return line if len(line) <= TEXT_CHARS else line[: TEXT_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
 def _vectors(s: NamespaceStats) -> str:

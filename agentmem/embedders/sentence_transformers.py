@@ -6,10 +6,11 @@ is actually needed; the default model's ``dimensions``, ``max_tokens`` and token
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,7 +236,8 @@ def _load_model(source: str, *, device: str, threads: int) -> _LoadedModel:
             raise MissingDependencyError(exc.name or "sentence_transformers", extra=_EXTRA) from exc
         torch.set_num_threads(threads)
         try:
-            model = SentenceTransformer(source, device=device)
+            with _quiet_loading():
+                model = SentenceTransformer(source, device=device)
         # torch reports an unusable device as RuntimeError, or AssertionError when built without CUDA.
         except (OSError, ValueError, RuntimeError, AssertionError) as exc:
             raise ConfigError(
@@ -247,6 +249,25 @@ def _load_model(source: str, *, device: str, threads: int) -> _LoadedModel:
         _loaded[key] = loaded
         _load_count += 1
         return loaded
+
+
+@contextlib.contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """No third-party progress bar while the model loads (transformers draws one on stderr): the host's
+    own output stays clean. transformers' setting is restored after, so its other bars are the host's."""
+    try:
+        from transformers.utils import logging as transformers_logging
+    except ImportError:  # an older stack without the switch draws no loading bar
+        yield
+        return
+    bars: Any = transformers_logging  # its switches carry no annotations
+    was_enabled = bars.is_progress_bar_enabled()
+    bars.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            bars.enable_progress_bar()
 
 
 def _embedding_dimension(model: SentenceTransformer) -> int:

@@ -84,6 +84,8 @@ def memory_from_json(line: dict[str, Any], *, where: str = "line") -> ExportedMe
             embedding=None if embedding is None else base64.b64decode(embedding, validate=True),
             embedded_text=None if view is None else _str(view, "embedded_text", where),
         )
+    except ConfigError:
+        raise  # already names the line (ConfigError is a ValueError: not wrapped twice)
     except KeyError as exc:
         raise ConfigError(f"{where}: missing field {exc.args[0]!r}") from exc
     except (TypeError, ValueError) as exc:
