@@ -32,7 +32,7 @@ def recall(
     k: Annotated[int | None, typer.Option("--k", min=1, help="At most this many memories.")] = None,
     budget: Annotated[int | None, typer.Option("--budget", min=0, help="Tokens the block may take.")] = None,
     hybrid: Annotated[
-        bool | None, typer.Option("--hybrid/--no-hybrid", help="Fuse lexical matches into relevance.")
+        bool | None, typer.Option("--hybrid/--no-hybrid", metavar="", help="Fuse lexical matches into relevance.")
     ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", metavar="", help="Show the score components of each memory.")

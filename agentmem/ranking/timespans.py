@@ -247,7 +247,7 @@ def time_spans(text: str, *, now: datetime) -> tuple[TimeSpan, ...]:
 
 def _zone(now: datetime) -> tzinfo:
     if now.tzinfo is None or now.utcoffset() is None:
-        raise ConfigError(f"time_spans needs a timezone-aware now, e.g. datetime.now(timezone.utc), got {now}")
+        raise ConfigError(f"now must be timezone-aware, e.g. datetime.now(timezone.utc), not {now!r}")
     return now.tzinfo
 
 

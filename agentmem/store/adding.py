@@ -19,6 +19,7 @@ from agentmem.consolidation.retention import PrunePlan
 from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
 from agentmem.db.snapshots import Snapshot
 from agentmem.store.database import Database
+from agentmem.store.embedding_cache import Progress
 from agentmem.store.namespace import NamespaceBinding
 from agentmem.store.upkeep import prune
 from agentmem.store.validation import check_new_memory
@@ -30,7 +31,9 @@ NOVELTY_CONTEXT = 20
 """Recent memories the importance scorer compares new ones with (novelty)."""
 
 
-def add_memories(parts: Database, binding: NamespaceBinding, news: Sequence[NewMemory]) -> list[MemoryRecord]:
+def add_memories(
+    parts: Database, binding: NamespaceBinding, news: Sequence[NewMemory], *, progress: Progress | None = None
+) -> list[MemoryRecord]:
     """Store ``news`` (see MemoryStore.add_many); returns one record per item, in order."""
     now_time = parts.clock()
     now = to_epoch(now_time)
@@ -50,7 +53,9 @@ def add_memories(parts: Database, binding: NamespaceBinding, news: Sequence[NewM
     views = [n.embed_text for n in news]
     with parts.lock:
         hashes = [content_hash(t) for t in texts]
-        vectors = parts.embedding.vectors_for([t if v is None else v for t, v in zip(texts, views, strict=True)])
+        vectors = parts.embedding.vectors_for(
+            [t if v is None else v for t, v in zip(texts, views, strict=True)], progress=progress
+        )
         existing = parts.lifecycle.active_with_hash(ns, hashes) if parts.policy.dedupe else {}
         first_of: dict[str, int] = {}
         fresh: list[int] = []  # positions stored as new memories

@@ -6,7 +6,7 @@ holds all of a text's chunk vectors under the text's content hash.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +22,13 @@ from agentmem.vectors import MemoryVectors
 # Special tokens a BERT-style model adds around every text ([CLS] and [SEP]), inside its window.
 SPECIAL_TOKENS = 2
 
-__all__ = ["CachedEmbedding", "resolve_chunker"]
+__all__ = ["PROGRESS_SLICE", "CachedEmbedding", "Progress", "resolve_chunker"]
+
+Progress = Callable[[int, int], None]
+"""Called with (texts embedded so far, texts in all) while a batch is embedded."""
+
+PROGRESS_SLICE = 256
+"""Texts embedded between two progress reports: small enough to move a bar, large enough to batch well."""
 
 
 class CachedEmbedding:
@@ -69,24 +75,34 @@ class CachedEmbedding:
             )
         return vectors
 
-    def vectors_for(self, texts: Sequence[str]) -> MemoryVectors:
+    def vectors_for(self, texts: Sequence[str], *, progress: Progress | None = None) -> MemoryVectors:
         """The vectors of ``texts`` (chunked when long), embedding only what the cache does not hold.
 
-        Everything missing is embedded in one batch. The new vectors are written to the cache by the
-        caller's insert transaction, keyed by ``content_hash(text)``.
+        Everything missing is embedded in one batch, or with ``progress`` in slices of
+        :data:`PROGRESS_SLICE` texts, ``progress(done, total)`` being called after each (texts the cache
+        held count as done at once). The new vectors are written to the cache by the caller's insert
+        transaction, keyed by ``content_hash(text)``.
         """
         model_id, dims = self.embedder.model_id, self.embedder.dimensions
         hashes = [content_hash(t) for t in texts]
         known = self._repository.cached_embeddings(model_id, hashes, dims)
         missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in known}
-        if missing:
+        total = len(texts)
+        if progress is not None:
+            progress(total - len(missing), total)
+        step = len(missing) if progress is None else PROGRESS_SLICE
+        pending = list(missing.items())
+        for begin in range(0, len(pending), max(step, 1)):
+            part = pending[begin : begin + step]
             chunker = self.chunker
-            pieces = [chunker.split(t) if chunker else [t] for t in missing.values()]
+            pieces = [chunker.split(t) if chunker else [t] for _, t in part]
             fresh = self.embed([p for chunks in pieces for p in chunks])
             start = 0
-            for h, chunks in zip(missing, pieces, strict=True):
+            for (h, _), chunks in zip(part, pieces, strict=True):
                 known[h] = fresh[start : start + len(chunks)]
                 start += len(chunks)
+            if progress is not None:
+                progress(total - len(missing) + begin + len(part), total)
         return MemoryVectors.stack([known[h] for h in hashes], dims)
 
 

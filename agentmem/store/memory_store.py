@@ -9,7 +9,7 @@ prune, restore), :mod:`~agentmem.store.importing`. The namespace a store serves 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -186,14 +186,25 @@ class MemoryStore:
         item = NewMemory(text=text, importance=importance, kind=kind, metadata=metadata or {}, created_at=created_at)
         return self.add_many([item])[0]
 
-    def add_many(self, items: Iterable[NewMemory | str]) -> list[MemoryRecord]:
+    def add_many(
+        self, items: Iterable[NewMemory | str], *, progress: Callable[[int, int], None] | None = None
+    ) -> list[MemoryRecord]:
         """Remember many texts: one embedding batch and one transaction for all of them.
+
+        An exact repeat of an active memory's text (or of an earlier item) strengthens that memory (one more
+        access, the higher importance) instead of storing a copy: its record is returned, with its own id
+        and fields (``MemoryPolicy(dedupe=False)`` stores copies instead).
+
+        Args:
+            items: texts, or :class:`NewMemory` values with their importance, kind, metadata and time.
+            progress: called as ``progress(embedded, total)`` while the texts are embedded (in slices of 256),
+                for a progress bar; nothing is stored until all are embedded.
 
         Raises:
             ConfigError: any item is invalid (nothing is stored then).
         """
         news = [NewMemory(text=i) if isinstance(i, str) else i for i in items]
-        return adding.add_memories(self._db, self._binding, news)
+        return adding.add_memories(self._db, self._binding, news, progress=progress)
 
     def forget(self, memory_id: int) -> None:
         """Delete a memory for good: its text, metadata and vector.

@@ -89,8 +89,10 @@ class RecallOptions:
         """Fill what the call left out from the store's ``config``.
 
         Raises:
-            ConfigError: ``token_budget`` is not an integer >= 0.
+            ConfigError: ``token_budget`` is not an integer >= 0, or ``now`` is naive.
         """
+        if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
+            raise ConfigError(f"now must be a timezone-aware datetime, e.g. datetime.now(timezone.utc), not {now!r}")
         budget = config.token_budget if token_budget is None else token_budget
         if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
             raise ConfigError(f"token_budget must be an integer >= 0, not {budget!r}")

@@ -39,7 +39,7 @@ def test_global_options_come_from_the_environment(tmp_path: Path) -> None:
         (["ls", "--no-such-option"], 2, "No such option"),
         (["--model", "hashing-x", "ls"], 2, "expected hashing-<dimensions>"),
         (["--model", "./no/such/folder", "add", "x"], 2, "is not an existing folder"),
-        (["--namespace", " ", "add", "x"], 2, "namespace must be a non-blank string"),
+        (["--namespace", " ", "add", "x"], 2, "the namespace is blank"),
         (
             ["--db", "postgresql+psycopg://agentmem@127.0.0.1:1/none", "init"],
             1,

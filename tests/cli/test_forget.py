@@ -22,7 +22,7 @@ def test_prune_is_a_dry_run_until_yes(cli: Cli) -> None:
     assert "archived 2 memories" in cli.ok("prune", "--max-active", "2", "--yes").stdout
     assert [m["importance"] for m in cli.json("ls")] == [0.9, 0.8]
     restored = cli.json("restore", str(preview["memories"][0]["id"]))
-    assert restored == {"restored": [preview["memories"][0]["id"]]}
+    assert restored == {"restored": [preview["memories"][0]["id"]], "already_active": []}
     assert len(cli.json("ls")) == 3
 
 

@@ -57,8 +57,8 @@ def test_add_usage_errors_are_one_line_and_exit_2(cli: Cli, args: tuple[str, ...
     assert_one_line_error(cli("add", *args), 2, fragment)
 
 
-def test_add_blank_text_is_refused_by_the_store(cli: Cli) -> None:
-    assert_one_line_error(cli("add", "   "), 2, "text must be a non-blank string")
+def test_add_blank_text_is_refused_before_anything_opens(cli: Cli) -> None:
+    assert_one_line_error(cli("add", "   "), 2, "the text is blank")
 
 
 def test_add_file_of_text_lines_in_batches(cli: Cli, tmp_path: Path) -> None:
