@@ -24,7 +24,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             path = DATA / name
             if path.is_file():
                 continue
-            where = f"{path} is missing: put the evaluation data there (see README, 'Data') or set {DATA_ENV}"
+            where = f"{path} is missing: put the evaluation data there (README: Evaluation data) or set {DATA_ENV}"
             if os.environ.get("CI"):
                 pytest.fail(f"CI runs every data-bound test: {where}", pytrace=False)
             pytest.skip(f"needs {name}: {where}")
