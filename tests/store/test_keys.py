@@ -105,24 +105,17 @@ def test_keys_survive_export_and_import_and_collide_on_reimport(store: MemorySto
 
 
 def test_a_store_on_a_sqlite_file_serves_several_threads(tmp_path: Path) -> None:
-    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     with MemoryStore.open(tmp_path / "m.db", embedder=CountingEmbedder(), index_dir=tmp_path / "idx") as store:
         store.add("written by the main thread")
-        errors: list[BaseException] = []
 
-        def work(n: int) -> None:
-            try:
-                store.add_many([NewMemory(f"written by thread {n}", key=f"t{n}")])
-                assert store.get_by_keys([f"t{n}"])[f"t{n}"].text == f"written by thread {n}"
-                assert store.search("written by the main thread", k=1)
-            except BaseException as exc:  # the assertion is re-raised in the main thread
-                errors.append(exc)
+        def work(n: int) -> str:
+            store.add_many([NewMemory(f"written by thread {n}", key=f"t{n}")])
+            assert store.search("written by the main thread", k=1)
+            return store.get_by_keys([f"t{n}"])[f"t{n}"].text
 
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        with ThreadPoolExecutor(4) as pool:
+            texts = list(pool.map(work, range(4)))  # re-raises what failed in a worker
+        assert texts == [f"written by thread {n}" for n in range(4)]
         assert len(store.list_memories()) == 5
