@@ -1,7 +1,7 @@
 """A LangGraph graph whose long-term memory is agentmem: run it twice, the second run remembers the first.
 
-    python examples/langgraph_memory.py --db memories.db --user alice "Remember: my flight to Lisbon leaves Friday at 09:40"
-    python examples/langgraph_memory.py --db memories.db --user alice "When does my flight leave?"
+    python examples/langgraph_memory.py --db m.db "Remember: my flight to Lisbon leaves Friday at 09:40"
+    python examples/langgraph_memory.py --db m.db "When does my flight leave?"
 
 The graph has two nodes. ``remember`` stores what the user asks to be remembered through the store LangGraph
 injects; ``recall`` searches it by meaning for the current message and builds the context a model would get.

@@ -33,9 +33,9 @@ def test_items_are_memories_that_recall_and_the_cli_see(tmp_path: Path) -> None:
     assert block.memories[0].memory.key == "flight" and "Lisbon" in block.text
     assert block.memories[0].memory.metadata["value"]["source"] == "chat"
     store.close()
+    cli = [sys.executable, "-m", "agentmem", "--db", str(tmp_path / "m.db"), "--model", "hashing-64"]
     shown = subprocess.run(
-        [sys.executable, "-m", "agentmem", "--db", str(tmp_path / "m.db"), "--model", "hashing-64"]
-        + ["--namespace", "memories/alice", "search", "Lisbon flight", "--json"],
+        [*cli, "--namespace", "memories/alice", "search", "Lisbon flight", "--json"],
         capture_output=True,
         text=True,
         check=True,
