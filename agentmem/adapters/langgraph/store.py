@@ -225,8 +225,7 @@ class AgentMemStore(BaseStore):
             self._refresh(store, [found[op.key] for _, op in group if op.refresh_ttl and op.key in found], now)
 
     def _search(self, op: SearchOp, now: datetime) -> list[SearchItem]:
-        prefix = tuple(op.namespace_prefix)
-        targets = [(ns, s) for ns, s in self._namespaces() if ns[: len(prefix)] == prefix]
+        targets = self._namespaces(tuple(op.namespace_prefix))
 
         def keep(view: ItemView) -> bool:
             return matches_filter(view.value, op.filter) and not (self._omit_expired and view.expired(now))
@@ -260,15 +259,13 @@ class AgentMemStore(BaseStore):
         for namespace, group in by_namespace.items():
             store = self._store(self._name(namespace), strict=True)
             assert store is not None
-            keys = [op.key for op in group]
-            held = store.get_by_keys(keys)
+            deleted = store.get_by_keys([op.key for op in group if op.value is None])
             # `agentmem:<id>` items (memories without a key) are replaced or deleted by id.
-            unkeyed = [m.id for k in keys if k not in held and (m := _unkeyed(store, k)) is not None]
+            unkeyed = [m.id for op in group if op.key not in deleted and (m := _unkeyed(store, op.key)) is not None]
             writes = [self._new_memory(op, now) for op in group if op.value is not None]
             if writes:
                 store.add_many(writes)  # one transaction; a taken key is replaced in it
-            gone = [held[op.key].id for op in group if op.value is None and op.key in held]
-            store.forget_many(gone + unkeyed)
+            store.forget_many([m.id for m in deleted.values()] + unkeyed)
 
     def _new_memory(self, op: PutOp, now: datetime) -> NewMemory:
         value = op.value
@@ -328,14 +325,21 @@ class AgentMemStore(BaseStore):
             return self._store(name, strict=True)
         return store
 
-    def _namespaces(self) -> list[tuple[tuple[str, ...], MemoryStore]]:
-        """Every LangGraph namespace in the database, with its agentmem store."""
+    def _namespaces(self, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], MemoryStore]]:
+        """The LangGraph namespaces in the database under ``prefix``, with their agentmem stores."""
+        try:
+            head = encode_namespace(prefix) if prefix else ""
+        except ValueError:
+            return []  # no namespace can hold it, so none is under it
         found = []
-        for name in self._memory.namespaces():
-            namespace = decode_namespace(name)
-            store = None if namespace is None else self._store(name, strict=False)
-            if namespace is not None and store is not None:
-                found.append((namespace, store))
+        with self._lock:
+            for name in self._memory.namespaces():
+                if head and name != head and not name.startswith(head + "/"):
+                    continue  # labels never hold a bare "/", so this is the prefix test on encoded names
+                namespace = decode_namespace(name)
+                store = None if namespace is None else self._store(name, strict=False)
+                if namespace is not None and store is not None:
+                    found.append((namespace, store))
         return found
 
 
