@@ -44,11 +44,13 @@ class StepClock:
         return self.now
 
 
-def agentmem_store(tmp_path: Path, *, fields: list[str] | None = None, **options: Any) -> AgentMemStore:
-    """An AgentMemStore on a fresh SQLite file with the shared embedding function."""
+def agentmem_store(
+    tmp_path: Path, *, url: str | None = None, fields: list[str] | None = None, **options: Any
+) -> AgentMemStore:
+    """An AgentMemStore with the shared embedding function on ``url`` (default: a fresh SQLite file)."""
     options.setdefault("recall", COSINE_ONLY)
     return AgentMemStore(
-        tmp_path / "memories.db", index=index_config(fields), index_dir=tmp_path / "indexes", **options
+        url or tmp_path / "memories.db", index=index_config(fields), index_dir=tmp_path / "indexes", **options
     )
 
 

@@ -29,8 +29,9 @@ ITEMS = [
 
 
 @pytest.fixture
-def pair(tmp_path: Path) -> tuple[BaseStore, AgentMemStore]:
-    ours = agentmem_store(tmp_path)
+def pair(tmp_path: Path, db_url: str) -> tuple[BaseStore, AgentMemStore]:
+    """InMemoryStore and AgentMemStore, on a SQLite file and on PostgreSQL."""
+    ours = agentmem_store(tmp_path, url=db_url)
     yield reference(), ours
     ours.close()
 
