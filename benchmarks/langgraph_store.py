@@ -12,7 +12,8 @@ time through the public ``BaseStore`` methods:
   is InMemoryStore's time over AgentMemStore's (above 1: AgentMemStore is faster).
 - ``get`` by key p50.
 - put throughput: ``batch`` of 1,000 ``PutOp`` s (how the fill runs), and single ``put`` calls (what a graph
-  node does; each a committed SQLite transaction for AgentMemStore, ``synchronous=FULL``).
+  node does; each a committed SQLite transaction for AgentMemStore, ``synchronous=FULL``) of new keys and of
+  existing keys (a replacement, which also removes the old vector from the FAISS index).
 - top-10 overlap of the two stores' results: AgentMemStore ranks by agentmem's score (relevance with
   lexical fusion, recency, importance), InMemoryStore by cosine alone, so they need not agree exactly.
 - ``sweep_ttl`` time over the whole store (no item has a TTL: the cost of looking).
@@ -111,13 +112,18 @@ def measure(size: int, vectors: Any, queries: int, folder: Path) -> dict[str, An
         row[f"{name} batch put/s"] = size / seconds
         figures.append(Figure("put throughput (batch)", size / seconds, "items/s", {"store": name, "size": size}))
     for name, store in stores.items():
-        # Single puts overwrite existing items with their own values: the store keeps its size.
-        times = [
-            _timed(partial(store.put, NAMESPACE, f"k{i}", {"text": f"m{i}", "n": i % 10})) for i in range(SINGLE_PUTS)
-        ]
-        rate = 1 / statistics.mean(times)
-        row[f"{name} single put/s"] = rate
-        figures.append(Figure("put throughput (single put)", rate, "items/s", {"store": name, "size": size}))
+        # Single puts of new items (the store grows by SINGLE_PUTS), then overwrites of existing ones with new
+        # values (a replacement: agentmem deletes the old memory and its vector, inserts the new one).
+        for label, key, text in (("new", "new{}", "m{}"), ("overwrite", "k{}", "m{}")):
+            times = [
+                _timed(partial(store.put, NAMESPACE, key.format(i), {"text": text.format(size - 1 - i), "n": 0}))
+                for i in range(SINGLE_PUTS)
+            ]
+            rate = 1 / statistics.mean(times)
+            row[f"{name} single put {label}/s"] = rate
+            figures.append(
+                Figure(f"put throughput (single put, {label} key)", rate, "items/s", {"store": name, "size": size})
+            )
     found: dict[str, list[list[str]]] = {}
     for name, store in stores.items():
         # InMemoryStore scans in Python: at 100k a query takes seconds, so it gets fewer queries there.
@@ -176,8 +182,9 @@ def markdown(rows: list[dict[str, Any]], parameters: dict[str, Any]) -> str:
         "`python -m benchmarks.langgraph_store`.",
         "",
         "| items | search p50 InMemory / AgentMem (ms) | ratio | search + filter p50 (ms) | ratio "
-        "| get p50 (ms) | batch put/s | single put/s | top-10 overlap | sweep_ttl (ms) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| get p50 (ms) | batch put/s | single put/s (new key) | single put/s (overwrite) | top-10 overlap "
+        "| sweep_ttl (ms) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
@@ -188,7 +195,8 @@ def markdown(rows: list[dict[str, Any]], parameters: dict[str, Any]) -> str:
             f"| {r['search + filter ratio']:.1f}x "
             f"| {r['InMemoryStore get p50 ms']:.3f} / {r['AgentMemStore get p50 ms']:.3f} "
             f"| {r['InMemoryStore batch put/s']:,.0f} / {r['AgentMemStore batch put/s']:,.0f} "
-            f"| {r['InMemoryStore single put/s']:,.0f} / {r['AgentMemStore single put/s']:,.0f} "
+            f"| {r['InMemoryStore single put new/s']:,.0f} / {r['AgentMemStore single put new/s']:,.0f} "
+            f"| {r['InMemoryStore single put overwrite/s']:,.0f} / {r['AgentMemStore single put overwrite/s']:,.0f} "
             f"| {r['top-10 overlap']:.2f} | {r['sweep_ttl ms']:.1f} |"
         )
     return "\n".join(lines) + "\n"

@@ -440,11 +440,18 @@ def _delete_rows(conn: Connection, ns: NamespaceRow, found: Sequence[int], versi
         insert(tombstones),
         [{"namespace_id": ns.id, "memory_id": i, "version": version} for i in found],
     )
-    # Forgetting means forgetting: the cached vector of a text no memory holds any more goes too.
+    # Forgetting means forgetting: the cached vector of a text no memory holds any more goes too. Only
+    # memories embedded by this model use its cache entry; naming their namespaces lets the (namespace,
+    # content_hash) index answer, where a bare content_hash test scanned every memory (~130 ms at 100k).
+    same_model_ids = [
+        int(i) for i in conn.execute(select(namespaces.c.id).where(namespaces.c.model_id == ns.model_id)).scalars()
+    ]
     still_used = set(
         conn.execute(
             select(memories.c.content_hash).where(
-                memories.c.content_hash.in_(hashes), memories.c.embedded_text.is_(None)
+                memories.c.namespace_id.in_(same_model_ids),
+                memories.c.content_hash.in_(hashes),
+                memories.c.embedded_text.is_(None),
             )
         )
         .scalars()
