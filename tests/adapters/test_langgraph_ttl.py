@@ -104,3 +104,16 @@ def _hashing() -> object:
     from agentmem import HashingEmbedder
 
     return HashingEmbedder(32)
+
+
+def test_a_reads_own_refresh_ttl_overrides_the_config(tmp_path: Path, clock: StepClock) -> None:
+    store = agentmem_store(tmp_path, clock=clock, ttl={"refresh_on_read": False})
+    store.put(("n",), "a", {"text": "refreshed on request"}, ttl=10)
+    store.put(("n",), "b", {"text": "read with the default"}, ttl=10)
+    clock.now = T0 + timedelta(minutes=5)
+    assert store.get(("n",), "a", refresh_ttl=True) is not None
+    assert store.get(("n",), "b") is not None  # the config's refresh_on_read: False
+    clock.now = T0 + timedelta(minutes=12)
+    assert store.sweep_ttl() == 1
+    assert [i.key for i in store.search(("n",), refresh_ttl=False)] == ["a"]
+    store.close()

@@ -285,10 +285,11 @@ class AgentMemStore(BaseStore):
         )
 
     def _refresh(self, store: MemoryStore, views: list[ItemView], now: datetime) -> None:
-        """A read restarts the time to live of the items that have one (and only of those: a read of the
-        others stays a read, not a write)."""
+        """A refreshing read (the op's ``refresh_ttl``, which BaseStore defaults to the config's
+        ``refresh_on_read``) restarts the time to live of the items that have one, and only of those: a read
+        of the others stays a read, not a write."""
         ids = [v.memory.id for v in views if v.ttl_minutes is not None]
-        if ids and (self.ttl_config or {}).get("refresh_on_read", True):
+        if ids:
             store.touch(ids, now=now)
 
     # -- namespaces ------------------------------------------------------------------------------------
