@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import heapq
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +29,13 @@ from langgraph.store.base import (
     tokenize_path,
 )
 
-from agentmem import ConfigError, EmbedderMismatchError, MemoryNotFoundError, MemoryStore, NewMemory, ScoredMemory
+from agentmem import (
+    ConfigError,
+    EmbedderMismatchError,
+    MemoryNotFoundError,
+    MemoryStore,
+    NewMemory,
+)
 from agentmem.adapters.langchain import LangChainEmbedder
 from agentmem.adapters.langgraph.items import (
     ItemView,
@@ -41,6 +46,7 @@ from agentmem.adapters.langgraph.items import (
     view_of,
 )
 from agentmem.adapters.langgraph.paths import decode_namespace, encode_namespace, list_namespaces
+from agentmem.adapters.langgraph.search import UNINDEXED, listed, ranked
 from agentmem.adapters.langgraph.ttl import TTLSweeper, expired_ids
 
 __all__ = ["AgentMemStore", "NamespaceError"]
@@ -232,15 +238,15 @@ class AgentMemStore(BaseStore):
 
         found: list[tuple[ItemView, float | None]]
         if op.query and op.query.strip():
-            ranked = _ranked(targets, op.query, op.offset + op.limit, keep)
-            found = [(v, m.score) for v, m in ranked[op.offset : op.offset + op.limit]]
+            best = ranked(targets, op.query, op.offset + op.limit, keep)
+            found = [(v, m.score) for v, m in best[op.offset : op.offset + op.limit]]
             if len(found) < op.limit:
                 # Items without vectors for LangGraph come after the ranked ones, as in InMemoryStore.
-                skip = max(op.offset - len(ranked), 0)
-                unindexed = _listed(targets, lambda v: not v.indexed and keep(v))
+                skip = max(op.offset - len(best), 0)
+                unindexed = listed(targets, lambda v: not v.indexed and keep(v), where=UNINDEXED)
                 found += [(v, None) for v in itertools.islice(unindexed, skip, skip + op.limit - len(found))]
         else:
-            found = [(v, None) for v in itertools.islice(_listed(targets, keep), op.offset, op.offset + op.limit)]
+            found = [(v, None) for v in itertools.islice(listed(targets, keep), op.offset, op.offset + op.limit)]
         if op.refresh_ttl:
             stores = {s.namespace: s for _, s in targets}
             for namespace, views in itertools.groupby(sorted(found, key=lambda f: f[0].memory.namespace), key=_ns_of):
@@ -358,42 +364,6 @@ def _unkeyed(store: MemoryStore, key: str) -> Any:
     except MemoryNotFoundError:
         return None
     return memory if memory.key is None else None
-
-
-def _ranked(
-    targets: list[tuple[tuple[str, ...], MemoryStore]], query: str, want: int, keep: Callable[[ItemView], bool]
-) -> list[tuple[ItemView, ScoredMemory]]:
-    """The ``want`` best indexed items that ``keep`` lets through, by agentmem's score over every target
-    namespace (the score depends only on the memory and the query, so per-namespace tops merge exactly)."""
-    found: list[tuple[ItemView, ScoredMemory]] = []
-    for _, store in targets:
-        k = max(want, 1) * 2
-        while True:
-            ranked = store.retrieve(query, k=k)
-            passing = [(v, m) for m in ranked if (v := view_of(m.memory)).indexed and keep(v)]
-            if len(passing) >= want or len(ranked) < k:
-                break
-            k *= 4  # filtered out too many: rank deeper
-        found.extend(passing[:want])
-    found.sort(key=lambda f: (-f[1].score, -f[1].memory.id))
-    return found
-
-
-def _listed(targets: list[tuple[tuple[str, ...], MemoryStore]], keep: Callable[[ItemView], bool]) -> Iterator[ItemView]:
-    """Items that ``keep`` lets through, most recently written first (as LangGraph's SQL stores order a
-    search without a query), read page by page so a small page stops early."""
-    streams = [_pages(store) for _, store in targets]
-    return (v for v in heapq.merge(*streams, key=lambda v: -v.memory.id) if keep(v))
-
-
-def _pages(store: MemoryStore) -> Iterator[ItemView]:
-    offset, size = 0, 64
-    while True:
-        page = store.list_memories(order_by="id", descending=True, limit=size, offset=offset)
-        yield from (view_of(m) for m in page)
-        if len(page) < size:
-            return
-        offset, size = offset + size, min(size * 4, 4096)
 
 
 def _ns_of(found: tuple[ItemView, float | None]) -> str:
