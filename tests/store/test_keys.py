@@ -128,7 +128,7 @@ def test_a_replaced_or_forgotten_text_leaves_the_cache_unless_another_namespace_
     other.add("shared words")
     store.add_many([NewMemory("shared words", key="k"), NewMemory("only here", key="j")])
     store.add_many([NewMemory("replaced twice", key="k"), NewMemory("replacing only here", key="j")])
-    with store._repository.engine.connect() as conn:  # the cache is internal: read it as SQL
+    with store._db.repository.engine.connect() as conn:  # the cache is internal: read it as SQL
         cached = conn.execute(text("SELECT COUNT(*) FROM agentmem_embedding_cache")).scalar()
     assert cached == 3  # "shared words" (other still holds it) and the two new texts; "only here" is gone
     assert other.search("shared words", k=1)[0].memory.text == "shared words"
