@@ -106,3 +106,23 @@ def test_an_async_embedding_function_works_from_both_apis(tmp_path: Path) -> Non
     assert [i.key for i in store.search(ALICE, query="sync api", limit=1)] == ["sync"]
     assert store.memory.embedder.model_id.endswith("aembed")
     store.close()
+
+
+def test_conflicting_construction_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from agentmem import ConfigError, MemoryStore
+
+    with MemoryStore.open(tmp_path / "m.db", embedder=HashingEmbedder(64)) as memory:
+        with pytest.raises(ConfigError, match="open MemoryStore"):
+            AgentMemStore(memory, index={"dims": DIMS, "embed": embed})
+        with pytest.raises(ConfigError, match="dims=32"):
+            AgentMemStore(memory, index={"dims": 32})
+        shared = AgentMemStore(memory, index={"fields": ["text"]})
+        shared.put(ALICE, "k", {"text": "through an open MemoryStore"})
+        shared.close()  # leaves the caller's store open
+        assert memory.with_namespace("memories/alice").get_by_keys(["k"])["k"].key == "k"
+    with pytest.raises(ConfigError, match="needs 'dims'"):
+        AgentMemStore(tmp_path / "n.db", index={"embed": embed})
+    with pytest.raises(ConfigError, match="model_id"):
+        AgentMemStore(tmp_path / "n.db", model_id="x")

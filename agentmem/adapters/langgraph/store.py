@@ -104,6 +104,8 @@ class AgentMemStore(BaseStore):
                 )
             self._memory, self._owned = memory, False
         else:
+            if model_id is not None and embed is None:
+                raise ConfigError("model_id names the embedder of index['embed']: give both, or neither")
             if embed is not None:
                 if "embedder" in options:
                     raise ConfigError("give either index['embed'] or embedder=, not both")
@@ -115,6 +117,8 @@ class AgentMemStore(BaseStore):
             self._memory, self._owned = MemoryStore.open(memory, **options), True
         dims = (index or {}).get("dims")
         if dims is not None and dims != self._memory.embedder.dimensions:
+            if self._owned:
+                self._memory.close()
             raise ConfigError(f"index dims={dims}, but the embedder makes {self._memory.embedder.dimensions}-d vectors")
         self.index_config = dict(index) if index else None
         self.ttl_config = ttl
