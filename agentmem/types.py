@@ -57,6 +57,7 @@ class MemoryRecord:
         metadata: caller's JSON metadata.
         superseded_by: id of the reflection that replaced it, if any.
         version: the namespace version of its last change.
+        key: the caller's key, unique in the namespace (see :attr:`NewMemory.key`), or None.
     """
 
     id: int
@@ -71,6 +72,7 @@ class MemoryRecord:
     metadata: Mapping[str, JSONValue]
     superseded_by: int | None
     version: int
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,10 @@ class NewMemory:
         created_at: when it was observed; defaults to the store's clock.
         embed_text: what to embed instead of ``text`` (e.g. the meaningful parts of a structured record);
             ``text`` is still what is stored, de-duplicated, searched lexically and returned.
+        key: the caller's name for it, unique in the namespace (at most 255 characters), for stores that
+            address memories by key (:meth:`agentmem.MemoryStore.get_by_keys`). Adding a memory whose key is
+            taken replaces the memory holding it in the same transaction: the new one gets a new id and
+            keeps the old one's creation time. Keyed memories are never folded as duplicates.
     """
 
     text: str
@@ -93,6 +99,7 @@ class NewMemory:
     metadata: Mapping[str, JSONValue] = field(default_factory=dict)
     created_at: datetime | None = None
     embed_text: str | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from benchmarks.report_sections import (
     environment_section,
     export_import_section,
     ingest_section,
+    langgraph_store_section,
     locomo_section,
     memory_section,
     number,
@@ -32,7 +33,15 @@ from benchmarks.report_sections import (
 
 __all__ = ["SUITE_ORDER", "main", "render"]
 
-SUITE_ORDER = ("ingest", "locomo", "consolidation", "export_import", "memory_footprint", "recall_speed")
+SUITE_ORDER = (
+    "ingest",
+    "locomo",
+    "consolidation",
+    "export_import",
+    "memory_footprint",
+    "langgraph_store",
+    "recall_speed",
+)
 DEFAULT_MARKDOWN = ROOT / "benchmarks" / "RESULTS.md"
 
 
@@ -116,6 +125,9 @@ def render(folder: Path, *, markdown: Path, quick: bool) -> str:
     exported = _first(results, "export_import")
     if exported:
         sections.append(export_import_section(exported, markdown))
+    langgraph = _first(results, "langgraph_store")
+    if langgraph:
+        sections.append(langgraph_store_section(langgraph, markdown))
     footprint = _first(results, "memory_footprint")
     if footprint:
         sections.append(memory_section(footprint, markdown, memory_bytes(footprint, plots / "memory_bytes.png")))

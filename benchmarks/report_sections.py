@@ -207,6 +207,19 @@ def export_import_section(result: Result, markdown: Path) -> list[str]:
     return [*lines, "", *parameters_block(result)]
 
 
+def langgraph_store_section(result: Result, markdown: Path) -> list[str]:
+    lines = ["## LangGraph store: AgentMemStore vs InMemoryStore", "", source(result, markdown), ""]
+    lines += [
+        "Both stores behind LangGraph's `BaseStore` methods, one call at a time, with the same embedding function "
+        "(precomputed vectors); the ratio is InMemoryStore's p50 over AgentMemStore's (above 1: AgentMemStore is "
+        "faster). The table with every size side by side is `benchmarks/results/langgraph_store.md`.",
+        "",
+    ]
+    figures = [f for f in result.figures if f.name not in RUNTIME_FIGURES]
+    lines += table(["figure", "value", "unit", "parameters"], figure_rows(figures, result.parameters))
+    return [*lines, "", *parameters_block(result)]
+
+
 def memory_section(result: Result, markdown: Path, plot: Path | None) -> list[str]:
     lines = ["## Memory: bytes per memory on disk and in RAM", "", source(result, markdown), ""]
     lines += image(plot, markdown, "bytes per memory")

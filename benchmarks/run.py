@@ -54,6 +54,9 @@ SUITES = (
     Suite("export_import", "export / import throughput through JSONL, exact round trip"),
     Suite("memory_footprint", "SQL and index bytes per memory on disk, replica RSS, for flat, SQ8, HNSW"),
     Suite(
+        "langgraph_store", "LangGraph BaseStore: AgentMemStore vs InMemoryStore search, get and put, same embeddings"
+    ),
+    Suite(
         "recall_speed",
         "recall latency vs namespace size against FAISS and LangChain; pool; cold open",
         quick=("--queries", "30", "--pool", "4x2000", "--pool-recalls", "60"),

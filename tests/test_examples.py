@@ -74,3 +74,26 @@ def test_inspect_script_tours_the_cli(tmp_path: Path) -> None:
     assert "relevance" in out and "Relevant memories:" in out
     assert "namespace 'shell-demo'" in out and "schema revision" in out
     assert "backup:" in out and "(5 memories)" in out
+
+
+@pytest.mark.model
+def test_langgraph_graph_remembers_across_processes(tmp_path: Path) -> None:
+    """A StateGraph compiled with store=AgentMemStore, one process after the other on one SQLite file."""
+    example = EXAMPLES / "langgraph_memory.py"
+    first = _run(example, tmp_path, "Remember: my flight to Lisbon leaves Friday at 09:40").stdout
+    assert "my flight to Lisbon" in first
+    _run(example, tmp_path, "Remember: Bob prefers green tea")
+    second = _run(example, tmp_path, "When does my flight leave?").stdout
+    lines = [line for line in second.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2 and "Lisbon leaves Friday at 09:40" in lines[0]
+    assert float(lines[0].split()[1]) > float(lines[1].split()[1])  # ranked by agentmem's score
+
+
+@pytest.mark.model
+def test_langchain_chain_reads_what_another_process_stored(tmp_path: Path) -> None:
+    example = EXAMPLES / "langchain_retriever.py"
+    facts = ["Alice's flight to Lisbon leaves Friday at 09:40.", "The build failed on test_payments.", "Bob likes tea."]
+    assert "remembered 3 memories" in _run(example, tmp_path, *(f"--add={f}" for f in facts)).stdout
+    prompt = _run(example, tmp_path, "When does Alice fly to Lisbon?").stdout
+    context = [line for line in prompt.splitlines() if line.startswith("- (")]
+    assert "Lisbon leaves Friday" in context[0] and prompt.rstrip().endswith("Question: When does Alice fly to Lisbon?")

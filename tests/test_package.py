@@ -171,3 +171,11 @@ def test_no_import_cycle_between_modules() -> None:
         if start not in state:
             visit(start, [start])
     assert cycles == []
+
+
+def test_import_agentmem_and_its_adapters_package_loads_no_framework() -> None:
+    frameworks = {"langgraph", "langchain_core", "langchain"}
+    loaded = "sorted({m.split('.')[0] for m in sys.modules} & " + repr(frameworks) + ")"
+    code = f"import sys, agentmem, agentmem.adapters; print({loaded})"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

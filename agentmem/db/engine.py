@@ -104,10 +104,12 @@ def _sqlite_engine(url: str) -> Engine:
         except OSError as exc:
             raise ConfigError(f"cannot create the folder for {database}: {exc}") from exc
     in_memory = database in (None, "", ":memory:")
-    # An in-memory database lives as long as its one connection: every session must share it.
+    # An in-memory database lives as long as its one connection: every session must share it. A file's
+    # connections are pooled and may be checked out by any thread, one at a time (stores are used from
+    # worker threads: LangGraph's node pool, asyncio.to_thread), so sqlite3's same-thread check is off.
     engine = create_engine(
         url,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": not in_memory},
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         poolclass=StaticPool if in_memory else None,
     )
 

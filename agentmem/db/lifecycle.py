@@ -21,13 +21,15 @@ class Lifecycle:
         self._engine = engine
 
     def active_with_hash(self, ns: NamespaceRow, hashes: Sequence[str]) -> dict[str, int]:
-        """Active memory id of each content hash that has one (the oldest, if several)."""
+        """Active memory id of each content hash that has one (the oldest, if several), keyed ones left out:
+        a key is an identity, so a keyed memory is never the duplicate another memory folds into."""
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(memories.c.content_hash, func.min(memories.c.id))
                 .where(
                     memories.c.namespace_id == ns.id,
                     memories.c.status == "active",
+                    memories.c.key.is_(None),
                     memories.c.content_hash.in_(list(set(hashes))),
                 )
                 .group_by(memories.c.content_hash)

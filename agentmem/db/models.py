@@ -70,9 +70,12 @@ memories = Table(
     # The text the vectors were computed from, when the caller embedded another view of `text`
     # (e.g. the meaningful parts of a structured record); NULL means `text` itself.
     Column("embedded_text", Text, nullable=True),
+    # The caller's key (a key/value store's item key), unique in the namespace; NULL: no key.
+    Column("key", String(255), nullable=True),
     Index("ix_agentmem_memories_ns_status", "namespace_id", "status"),
     Index("ix_agentmem_memories_ns_version", "namespace_id", "version"),
     Index("ix_agentmem_memories_ns_hash", "namespace_id", "content_hash"),
+    Index("ix_agentmem_memories_ns_key", "namespace_id", "key", unique=True),
     # Never reuse the id of a deleted memory (SQLite would reuse the largest): ids are also vector ids in
     # index files and tombstones, and provenance keeps them after a delete.
     sqlite_autoincrement=True,

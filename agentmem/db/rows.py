@@ -100,13 +100,15 @@ class PendingMemory:
     metadata: Mapping[str, JSONValue]
     vectors: NDArray[np.float32]  # (chunks, dimensions)
     embedded_text: str | None = None  # what was embedded, when not ``text``
+    key: str | None = None
 
     @property
     def cache_key(self) -> str:
         """The embedding-cache key of its vectors: the content hash of the text they were computed from."""
         return self.content_hash if self.embedded_text is None else content_hash(self.embedded_text)
 
-    def row_values(self, *, namespace_id: int, version: int) -> dict[str, Any]:
+    def row_values(self, *, namespace_id: int, version: int, written_at: float | None = None) -> dict[str, Any]:
+        """Its row; ``written_at`` is its last access when it replaces a memory (created earlier) by key."""
         return {
             "namespace_id": namespace_id,
             "kind": self.kind,
@@ -114,7 +116,7 @@ class PendingMemory:
             "content_hash": self.content_hash,
             "importance": self.importance,
             "created_at": self.created_at,
-            "last_accessed_at": self.created_at,
+            "last_accessed_at": self.created_at if written_at is None else written_at,
             "access_count": 0,
             "status": "active",
             "superseded_by": None,
@@ -122,9 +124,10 @@ class PendingMemory:
             "version": version,
             "embedding": vector_to_blob(self.vectors),
             "embedded_text": self.embedded_text,
+            "key": self.key,
         }
 
-    def record(self, *, memory_id: int, namespace: str, version: int) -> MemoryRecord:
+    def record(self, *, memory_id: int, namespace: str, version: int, written_at: float | None = None) -> MemoryRecord:
         return MemoryRecord(
             id=memory_id,
             namespace=namespace,
@@ -132,12 +135,13 @@ class PendingMemory:
             kind=self.kind,
             importance=self.importance,
             created_at=from_epoch(self.created_at),
-            last_accessed_at=from_epoch(self.created_at),
+            last_accessed_at=from_epoch(self.created_at if written_at is None else written_at),
             access_count=0,
             status="active",
             metadata=dict(self.metadata),
             superseded_by=None,
             version=version,
+            key=self.key,
         )
 
 
@@ -157,6 +161,7 @@ def record_from_row(row: Any, *, namespace: str) -> MemoryRecord:
         metadata=dict(row.metadata),
         superseded_by=None if row.superseded_by is None else int(row.superseded_by),
         version=int(row.version),
+        key=row.key,
     )
 
 
@@ -187,6 +192,7 @@ class ImportedRow:
             "version": version,
             "embedding": vector_to_blob(self.vectors),
             "embedded_text": self.embedded_text,
+            "key": r.key,
         }
         if keep_id:
             values["id"] = r.id

@@ -3,8 +3,9 @@
 1. Validate every item (:mod:`agentmem.store.validation`): nothing is written when one is bad.
 2. Score the importance of items given none (the store's scorer, outside the lock: an LLM may be slow).
 3. Embed every text once, through the embedding cache (:mod:`agentmem.store.embedding_cache`).
-4. Fold exact repeats of active memories (they strengthen the memory they repeat).
-5. Insert the new memories and their vectors in one transaction (:mod:`agentmem.db.repository`).
+4. Fold exact repeats of active memories (they strengthen the memory they repeat); keyed memories never fold.
+5. Insert the new memories and their vectors in one transaction (:mod:`agentmem.db.repository`); a keyed
+   memory replaces the memory holding its key in it.
 6. Mirror the commit in the namespace's replica (:mod:`agentmem.store.replicas`).
 7. Keep the active-memory budget (:func:`agentmem.store.upkeep.prune`).
 """
@@ -18,6 +19,7 @@ import numpy as np
 from agentmem.consolidation.retention import PrunePlan
 from agentmem.db.rows import NamespaceRow, PendingMemory, to_epoch
 from agentmem.db.snapshots import Snapshot
+from agentmem.errors import ConfigError
 from agentmem.store.database import Database
 from agentmem.store.embedding_cache import Progress
 from agentmem.store.namespace import NamespaceBinding
@@ -40,6 +42,9 @@ def add_memories(
     checked = [check_new_memory(n, now=now, position=p) for p, n in enumerate(news)]
     if not checked:
         return []
+    keys = [n.key for n in news if n.key is not None]
+    if len(set(keys)) != len(keys):
+        raise ConfigError("two memories of one batch have the same key: keep only the last one of each key")
     ns = binding.for_write(now=now)
     texts = [c[0] for c in checked]
     importances = [c[2] for c in checked]
@@ -60,6 +65,9 @@ def add_memories(
         first_of: dict[str, int] = {}
         fresh: list[int] = []  # positions stored as new memories
         for p, h in enumerate(hashes):
+            if news[p].key is not None:  # a key is an identity: never folded into another memory
+                fresh.append(p)
+                continue
             if h in existing or (parts.policy.dedupe and h in first_of):
                 continue
             first_of[h] = p
@@ -77,21 +85,22 @@ def add_memories(
                     metadata=checked[p][4],
                     vectors=per_memory[p],
                     embedded_text=views[p],
+                    key=news[p].key,
                 )
                 for p in fresh
             ]
-            stored = parts.repository.insert(ns, pending, model_id=ns.model_id)
-            created = np.asarray([checked[p][3] for p in fresh], dtype=np.float64)
+            stored, replaced = parts.repository.insert(ns, pending, model_id=ns.model_id)
             records.update(zip(fresh, stored, strict=True))
             parts.replicas.applied(
                 ns,
                 version=stored[0].version,
+                remove=np.asarray(replaced, dtype=np.int64),
                 upsert=Snapshot(
                     ids=np.asarray([r.id for r in stored], dtype=np.int64),
                     vectors=vectors.select(fresh),
-                    last_accessed=created,
+                    last_accessed=np.asarray([to_epoch(r.last_accessed_at) for r in stored], dtype=np.float64),
                     importance=np.asarray([importances[p] for p in fresh], dtype=np.float32),
-                    created_at=created,
+                    created_at=np.asarray([to_epoch(r.created_at) for r in stored], dtype=np.float64),
                     version=stored[0].version,
                 ),
             )

@@ -26,7 +26,9 @@ def import_memories(
     """Insert ``batch`` in one transaction and update the namespace's replica (see MemoryStore.import_memories)."""
     for position, item in enumerate(batch):
         r = item.record
-        check_new_memory(NewMemory(r.text, r.importance, r.kind, r.metadata, r.created_at), now=0.0, position=position)
+        check_new_memory(
+            NewMemory(r.text, r.importance, r.kind, r.metadata, r.created_at, key=r.key), now=0.0, position=position
+        )
         to_epoch(r.last_accessed_at)
     if not batch:
         return []

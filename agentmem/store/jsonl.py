@@ -1,9 +1,9 @@
 """The JSONL exchange format of exported memories: one JSON object per line, lossless.
 
-A line holds every field of :class:`~agentmem.types.MemoryRecord` (times as ISO 8601 with offset), the
-provenance ``sources``, ``embedded_text`` when the memory was embedded from another view of its text, and
-optionally ``model_id`` with ``embedding``: the float32 vectors (one, or one per chunk of a long text),
-little-endian, base64-encoded, so a round trip restores them bit for bit.
+A line holds every field of :class:`~agentmem.types.MemoryRecord` (times as ISO 8601 with offset; ``key``
+only when it has one), the provenance ``sources``, ``embedded_text`` when the memory was embedded from
+another view of its text, and optionally ``model_id`` with ``embedding``: the float32 vectors (one, or one
+per chunk of a long text), little-endian, base64-encoded, so a round trip restores them bit for bit.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def memory_to_json(item: ExportedMemory) -> dict[str, Any]:
         "version": r.version,
         "sources": list(item.sources),
     }
+    if r.key is not None:
+        line["key"] = r.key
     if item.embedded_text is not None:
         line["embedded_text"] = item.embedded_text
     if item.embedding is not None:
@@ -75,6 +77,7 @@ def memory_from_json(line: dict[str, Any], *, where: str = "line") -> ExportedMe
             metadata=dict(line.get("metadata") or {}),
             superseded_by=None if line.get("superseded_by") is None else int(line["superseded_by"]),
             version=int(line.get("version", 0)),
+            key=None if line.get("key") is None else _str(line["key"], "key", where),
         )
         embedding, view = line.get("embedding"), line.get("embedded_text")
         return ExportedMemory(

@@ -19,6 +19,7 @@ import numpy as np
 from agentmem.config import Chunking, MemoryPolicy, RecallConfig, Scoring
 from agentmem.consolidation.retention import PrunePlan
 from agentmem.db.migrate import MigrateMode
+from agentmem.db.rows import to_epoch
 from agentmem.errors import ConfigError, MemoryNotFoundError
 from agentmem.ranking.queries import QueryInput
 from agentmem.store import adding, importing, recalling, upkeep
@@ -156,6 +157,11 @@ class MemoryStore:
     def embedder(self) -> Embedder:
         return self._db.embedding.embedder
 
+    @property
+    def clock(self) -> Clock:
+        """The store's time source (timezone-aware now): creation times, accesses and recency use it."""
+        return self._db.clock
+
     def namespaces(self) -> list[str]:
         """Names of every namespace in the database."""
         return [ns.name for ns in self._db.repository.list_namespaces()]
@@ -212,12 +218,35 @@ class MemoryStore:
         Raises:
             MemoryNotFoundError: no such memory in this namespace.
         """
+        if not self.forget_many([memory_id]):
+            raise MemoryNotFoundError(memory_id, namespace=self.namespace)
+
+    def forget_many(self, memory_ids: Iterable[int]) -> list[int]:
+        """Delete memories for good in one transaction; returns the ids that were in this namespace."""
+        ids = [int(i) for i in memory_ids]
         with self._db.lock:
             ns = self._binding.row()
-            deleted, version = ([], 0) if ns is None else self._db.repository.delete(ns, [memory_id])
-            if not deleted or ns is None:
-                raise MemoryNotFoundError(memory_id, namespace=self.namespace)
-            self._db.replicas.applied(ns, version=version, remove=np.asarray(deleted, dtype=np.int64))
+            if ns is None or not ids:
+                return []
+            deleted, version = self._db.repository.delete(ns, ids)
+            if deleted:
+                self._db.replicas.applied(ns, version=version, remove=np.asarray(deleted, dtype=np.int64))
+            return deleted
+
+    def touch(self, memory_ids: Iterable[int], *, now: datetime | None = None) -> None:
+        """Record an access on these memories, as recall does on what it returns (last access, count).
+
+        For callers that use memories they did not get from recall (a read by id or key); ids not in this
+        namespace are ignored.
+        """
+        ids = [int(i) for i in memory_ids]
+        ns = self._binding.row()
+        if not ids or ns is None:
+            return
+        epoch = to_epoch(now or self._db.clock())
+        with self._db.lock:
+            version = self._db.repository.touch(ns, ids, when=epoch)
+            self._db.replicas.applied(ns, version=version, touched=(np.asarray(ids, dtype=np.int64), epoch))
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -232,6 +261,14 @@ class MemoryStore:
         if not found:
             raise MemoryNotFoundError(memory_id, namespace=self.namespace)
         return found[0]
+
+    def get_by_keys(self, keys: Iterable[str]) -> dict[str, MemoryRecord]:
+        """The memories holding these keys (see :attr:`agentmem.NewMemory.key`), archived ones too, by key.
+
+        Keys no memory of this namespace holds are left out. One indexed query per 500 keys.
+        """
+        ns = self._binding.row()
+        return {} if ns is None else self._db.repository.by_keys(ns, [str(k) for k in keys])
 
     def list_memories(
         self,

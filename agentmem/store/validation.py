@@ -42,6 +42,8 @@ def check_new_memory(
         raise ConfigError(f"{where}: embed_text must be None or a non-blank string")
     if not isinstance(item.kind, str) or not item.kind.strip() or len(item.kind) > 64:
         raise ConfigError(f"{where}: kind must be a non-blank string of at most 64 characters")
+    if item.key is not None and (not isinstance(item.key, str) or len(item.key) > 255 or "\x00" in item.key):
+        raise ConfigError(f"{where}: key must be None or a string of at most 255 characters without NUL")
     importance = DEFAULT_IMPORTANCE if item.importance is None else item.importance
     if isinstance(importance, bool) or not isinstance(importance, (int, float)) or not math.isfinite(importance):
         raise ConfigError(f"{where}: importance must be a number in [0, 1], not {importance!r}")

@@ -4,6 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import db_url, postgres_url
+
+__all__ = ["db_url", "postgres_url"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
