@@ -251,27 +251,28 @@ def step_text(data: str) -> str | None:
     return text or None
 
 
-def get_memory(cfg: object | None = None, init: bool = False) -> AgentMemMemory | None:
-    """The agentmem backend when configuration selects it, the way Auto-GPT's ``get_memory`` picks one.
+def get_memory(cfg: object | None = None, init: bool = False) -> AgentMemMemory:
+    """The agentmem backend, the way Auto-GPT's ``get_memory(cfg, init)`` hands out its memory.
 
-    Settings come from ``cfg``'s attributes when set, else from the environment (see the module docs).
-    One backend is kept per database, namespace and model, like the loops' singleton providers: calling
-    this again (Auto-GPT does, from its commands) returns the same open instance.
+    Calling it is choosing agentmem: it never returns None and never falls back to another backend (to
+    make Auto-GPT 0.2 call it, see :mod:`agentmem.adapters.autogpt_run`). Settings come from ``cfg``'s
+    attributes when set, else from the environment (see the module docs); ``cfg.memory_backend`` is not
+    read. One backend is kept per database, namespace and model, like the loops' singleton providers:
+    calling this again (Auto-GPT does, from its commands) returns the same open instance.
 
     Args:
         cfg: the loop's configuration object (any object; missing attributes fall back to the environment).
-        init: the loop is starting. Memories are kept unless ``AGENTMEM_WIPE_ON_INIT=1`` or
-            ``cfg.agentmem_wipe_on_init`` asks to clear them.
+        init: the loop is starting. The embedding model is loaded now rather than in the first step;
+            memories are kept unless ``AGENTMEM_WIPE_ON_INIT=1`` or ``cfg.agentmem_wipe_on_init`` asks to
+            clear them.
 
     Returns:
-        The backend, or None when the configured backend is not ``agentmem`` (so the loop falls back).
+        The open backend.
 
     Raises:
-        AgentMemError: the database cannot be opened (bad URL, schema, or embedding model mismatch).
+        AgentMemError: the database cannot be opened (bad URL, schema, or embedding model mismatch), or
+            the embedding model cannot be loaded.
     """
-    backend = _setting(cfg, "memory_backend", "MEMORY_BACKEND")
-    if (backend or "").strip().lower() != BACKEND_NAME:
-        return None
     db = _setting(cfg, "agentmem_db", DB_ENV)
     namespace = _setting(cfg, "agentmem_namespace", NAMESPACE_ENV) or DEFAULT_NAMESPACE
     model = _setting(cfg, "agentmem_model", MODEL_ENV)
@@ -282,8 +283,10 @@ def get_memory(cfg: object | None = None, init: bool = False) -> AgentMemMemory 
         if memory is None or memory.closed:
             store = MemoryStore.open(db, namespace=namespace, embedder=embedder_named(model))
             memory = _instances[key] = AgentMemMemory(store)
-    if init and _wipe_on_init(cfg):
-        memory.clear()
+    if init:
+        if _wipe_on_init(cfg):
+            memory.clear()
+        memory.store.embedder.embed(["The loop is starting."])
     return memory
 
 
