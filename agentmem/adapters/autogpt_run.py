@@ -53,9 +53,7 @@ def install() -> None:
             f"and the packages its requirements list); the import failed with: {exc}"
         ) from exc
     if not callable(getattr(memory_module, "get_memory", None)):
-        raise ConfigError(
-            "this Auto-GPT has no autogpt.memory.get_memory factory: agentmem plugs into the 0.2 series"
-        )
+        raise ConfigError("this Auto-GPT has no autogpt.memory.get_memory factory: agentmem plugs into the 0.2 series")
     chosen = os.environ.get("MEMORY_BACKEND", "").strip().lower()
     if chosen not in ("", BACKEND_NAME):
         raise ConfigError(

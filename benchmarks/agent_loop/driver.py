@@ -18,6 +18,7 @@ import functools
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 _METHODS = ("add", "get", "get_relevant", "get_stats", "clear")
@@ -25,15 +26,18 @@ _METHODS = ("add", "get", "get_relevant", "get_stats", "clear")
 
 def main() -> None:
     backend, timings, *options = sys.argv[1:]
-    with open(timings, "a", encoding="utf-8") as out:
+    with Path(timings).open("a", encoding="utf-8") as out:
         depth = [0]
         if backend == "agentmem":
-            from agentmem.adapters.autogpt import AgentMemMemory as memory_class
+            from agentmem.adapters.autogpt import AgentMemMemory
             from agentmem.adapters.autogpt_run import install
 
             install()
+            memory_class: type = AgentMemMemory
         elif backend == "local":
-            from autogpt.memory.local import LocalCache as memory_class
+            from autogpt.memory.local import LocalCache
+
+            memory_class = LocalCache
         else:
             raise SystemExit(f"unknown backend {backend!r}: agentmem or local")
         for name in _METHODS:

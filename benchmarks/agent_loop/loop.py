@@ -75,7 +75,9 @@ def run_backends(
         return {b: f.result() for b, f in futures.items()}
 
 
-def run_backend(env: AgptEnv, server: FakeOpenAI, folder: Path, *, backend: str, script: Script = SCRIPT) -> BackendResult:
+def run_backend(
+    env: AgptEnv, server: FakeOpenAI, folder: Path, *, backend: str, script: Script = SCRIPT
+) -> BackendResult:
     """Both runs of the loop with one backend (see the module docs)."""
     _prepare(folder, script)
     timing_file = folder / "timings.jsonl"

@@ -167,8 +167,13 @@ def schema() -> dict[str, Any]:
 
 def _thoughts(text: str, reasoning: str, plan: list[str], criticism: str, speak: str) -> Mapping[str, str]:
     return MappingProxyType(
-        {"text": text, "reasoning": reasoning, "plan": "\n".join(f"- {p}" for p in plan), "criticism": criticism,
-         "speak": speak}  # fmt: skip
+        {
+            "text": text,
+            "reasoning": reasoning,
+            "plan": "\n".join(f"- {p}" for p in plan),
+            "criticism": criticism,
+            "speak": speak,
+        }
     )
 
 

@@ -98,7 +98,7 @@ class FakeOpenAI:
             number = len(log.prompts)
             log.prompts.append(Prompt(messages, time.monotonic()))
         if number >= len(log.replies):
-            raise _Refused(f"the script has {len(log.replies)} replies; request {number + 1} came")
+            raise _RefusedError(f"the script has {len(log.replies)} replies; request {number + 1} came")
         content = log.replies[number]
         return {
             "id": f"chatcmpl-{number}",
@@ -113,7 +113,7 @@ class FakeOpenAI:
         inputs = body.get("input")
         texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
         if not texts or not all(isinstance(t, str) for t in texts):
-            raise _Refused("input must be a string or a list of strings")
+            raise _RefusedError("input must be a string or a list of strings")
         started = time.perf_counter()
         with self._embed_lock:
             vectors = [self._whole(text) for text in texts]
@@ -143,19 +143,19 @@ class FakeOpenAI:
         with self._lock:
             log = self._runs.get(key)
         if log is None:
-            raise _Refused("unknown API key", HTTPStatus.UNAUTHORIZED)
+            raise _RefusedError("unknown API key", HTTPStatus.UNAUTHORIZED)
         try:
             if path.endswith("/chat/completions"):
                 return self._chat(log, body)
             if path.endswith("/embeddings"):
                 return self._embeddings(log, body)
-        except _Refused as refused:
+        except _RefusedError as refused:
             log.errors.append(str(refused))
             raise
-        raise _Refused(f"no such endpoint: {path}", HTTPStatus.NOT_FOUND)
+        raise _RefusedError(f"no such endpoint: {path}", HTTPStatus.NOT_FOUND)
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     def __init__(self, message: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> None:
         super().__init__(message)
         self.status = status
@@ -165,13 +165,13 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             key = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 payload, status = server._route(self.path, key, body), HTTPStatus.OK
-            except _Refused as refused:
+            except _RefusedError as refused:
                 payload = {"error": {"message": str(refused), "type": "invalid_request_error"}}
                 status = refused.status
             data = json.dumps(payload).encode()
@@ -181,7 +181,7 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return Handler

@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.agent_loop.main import main
+
+sys.exit(main())
