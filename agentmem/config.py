@@ -89,12 +89,15 @@ class QueryPolicy:
             what the embedding model reads.
         repeat_containment: a memory at least this fraction of whose words the messages contain (in runs
             of 3 words they share) repeats them and is left out of recall; None keeps such memories.
+        outcome_weight: weight of each tool result or system line after the agent's newest turn, times
+            how much it says (0 for a bare acknowledgement; see :mod:`agentmem.ranking.intent`).
     """
 
     context_messages: int = 8
     context_weight: float = 0.1
     newest_window: int | None = 64
     repeat_containment: float | None = 0.8
+    outcome_weight: float = 0.5
 
     def __post_init__(self) -> None:
         if isinstance(self.context_messages, bool) or not isinstance(self.context_messages, int):
@@ -109,6 +112,8 @@ class QueryPolicy:
         containment = self.repeat_containment
         if containment is not None and not 0.0 < containment <= 1.0:
             raise ConfigError(f"repeat_containment must be in (0, 1] or None, not {containment}")
+        if not math.isfinite(self.outcome_weight) or self.outcome_weight < 0:
+            raise ConfigError(f"outcome_weight must be a finite number >= 0, not {self.outcome_weight}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ def test_message_text_strips_the_json_wrapper_of_a_structured_reply() -> None:
         "thoughts": {"text": "Read the config", "reasoning": "It has the port", "speak": "Read the config"},
         "command": {"name": "read_file", "args": {"file": "staging.yaml", "retries": 3, "quiet": True}},
     }
-    assert message_text(json.dumps(reply)) == "Read the config\nIt has the port\nread_file\nstaging.yaml\n3"
+    assert message_text(json.dumps(reply)) == "Read the config\nIt has the port\nstaging.yaml\n3"  # no tool name
     assert message_text('[{"a": " x "}, ["y", null]]') == "x\ny"
 
 
@@ -166,7 +166,7 @@ def test_messages_are_read_newest_first_without_their_wrapper() -> None:
 
 
 def test_a_long_newest_message_contributes_all_its_windows() -> None:
-    plan = plan_query([Message("user", "old"), Message("system", "r1 | r2 | r3")], policy=POLICY, split=_bars)
+    plan = plan_query([Message("user", "old"), Message("user", "r1 | r2 | r3")], policy=POLICY, split=_bars)
     assert plan.parts == (QueryPart(("r1", "r2", "r3"), 1.0), QueryPart(("old",), 0.5))
 
 

@@ -26,6 +26,7 @@ vectors the caller computed.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,6 +38,7 @@ from numpy.typing import NDArray
 
 from agentmem.config import QueryPolicy
 from agentmem.errors import ConfigError
+from agentmem.ranking.intent import read_history
 from agentmem.types import Message
 
 __all__ = [
@@ -62,6 +64,7 @@ QueryInput = str | Sequence[MessageLike]
 # several messages (Auto-GPT stores its reply and the command's result as one) still matches almost whole.
 SHINGLE = 3
 _WORD = re.compile(r"\w+")
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,14 +170,16 @@ def plan_query(
         older = [p for p in windows(before) if p.strip()][::-1] if before.strip() else []
         return QueryPlan(_parts([newest], older[: policy.context_messages], policy), lexical=newest)
     messages = as_messages(query)
-    texts = _distinct_newest_first(message_text(m.content) for m in messages)
-    if not texts:
+    reading = read_history(messages, text_of=message_text)
+    if reading is None:
         raise ConfigError("messages hold no text to recall for: give at least one message with content")
-    newest, older = texts[0], texts[1:]
-    parts = _parts(windows(newest), [w for text in older[: policy.context_messages] for w in windows(text)], policy)
+    outcomes = [QueryPart(tuple(windows(text)), policy.outcome_weight * said) for text, said in reading.outcomes]
+    context = [w for text in _distinct(reading.context)[: policy.context_messages] for w in windows(text)]
+    parts = _parts(windows(reading.anchor), context, policy)
+    parts = (parts[0], *(o for o in outcomes if o.weight > 0), *parts[1:])
     containment = policy.repeat_containment
     repeats = None if containment is None else RepeatFilter.of((m.content for m in messages), containment)
-    return QueryPlan(parts, lexical=newest, repeats=repeats)
+    return QueryPlan(parts, lexical=reading.anchor, repeats=repeats)
 
 
 def query_vector(plan: QueryPlan, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -208,9 +213,13 @@ def query_vector(plan: QueryPlan, vectors: NDArray[np.float32]) -> NDArray[np.fl
 def as_messages(messages: Sequence[MessageLike]) -> tuple[Message, ...]:
     """Check a list of messages and return them as :class:`~agentmem.types.Message` values.
 
+    A mapping may be an OpenAI chat message: its ``content`` may be None or a list of parts (the text
+    parts are kept), and its ``tool_calls`` (or a legacy ``function_call``) become part of its content,
+    as JSON of each call's name and arguments, so that what the agent asked a tool to do is read with it.
+
     Raises:
         ConfigError: not a non-empty sequence, or an item that is neither a ``Message`` nor a mapping with
-            ``role`` and ``content`` strings.
+            a ``role`` string and a ``content`` string (or None, or text parts, beside tool calls).
     """
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence) or not messages:
         raise ConfigError("messages must be a non-empty list of Message values or {'role', 'content'} mappings")
@@ -221,7 +230,7 @@ def as_messages(messages: Sequence[MessageLike]) -> tuple[Message, ...]:
         if isinstance(item, Message):
             role, content = item.role, item.content
         elif isinstance(item, Mapping):
-            role, content = item.get("role"), item.get("content")
+            role, content = item.get("role"), _chat_content(item)
         else:
             role = content = None
         if not isinstance(role, str) or not isinstance(content, str):
@@ -231,6 +240,35 @@ def as_messages(messages: Sequence[MessageLike]) -> tuple[Message, ...]:
             )
         checked.append(item if isinstance(item, Message) else Message(role, content))
     return tuple(checked)
+
+
+def _chat_content(message: Mapping[str, Any]) -> str | None:
+    """An OpenAI chat message's content as one string (None when it is not of that shape)."""
+    content = message.get("content")
+    if isinstance(content, list):
+        parts = [p.get("text") for p in content if isinstance(p, Mapping) and p.get("type") == "text"]
+        content = "\n".join(p for p in parts if isinstance(p, str))
+    calls = message.get("tool_calls")
+    if calls is None and isinstance(message.get("function_call"), Mapping):
+        calls = [{"function": message["function_call"]}]
+    if not calls:
+        return content if isinstance(content, str) else None
+    if content is not None and not isinstance(content, str):
+        return None
+    if not isinstance(calls, list) or not all(isinstance(c, Mapping) for c in calls):
+        return None
+    described = [_tool_call(c) for c in calls]
+    return json.dumps({"content": content or "", "tool_calls": described}, ensure_ascii=False)
+
+
+def _tool_call(call: Mapping[str, Any]) -> dict[str, Any]:
+    function = call.get("function")
+    function = function if isinstance(function, Mapping) else {}
+    arguments: Any = function.get("arguments")
+    if isinstance(arguments, str):
+        with contextlib.suppress(ValueError):
+            arguments = json.loads(arguments)
+    return {"name": function.get("name"), "arguments": arguments}
 
 
 def message_text(content: str) -> str:
@@ -306,13 +344,9 @@ def _parts(newest: Sequence[str], older: Sequence[str], policy: QueryPolicy) -> 
     return tuple(parts)
 
 
-def _distinct_newest_first(texts: Iterable[str]) -> list[str]:
-    """Non-blank texts, newest first, each once (a loop's fixed prompts repeat in every turn)."""
-    found: dict[str, None] = {}
-    for text in reversed(list(texts)):
-        if text:
-            found.setdefault(text, None)
-    return list(found)
+def _distinct(texts: Iterable[str]) -> list[str]:
+    """Non-blank texts in their order, each once (a loop's fixed prompts repeat in every turn)."""
+    return list(dict.fromkeys(t for t in texts if t))
 
 
 def _leaves(value: object) -> list[str]:
@@ -326,7 +360,8 @@ def _leaves(value: object) -> list[str]:
         elif isinstance(item, list):
             stack.extend(reversed(item))
         elif isinstance(item, str):
-            if item.strip():
+            # A tool's or command's name (append_to_file) is in every step that uses it and says nothing.
+            if item.strip() and not _IDENTIFIER.fullmatch(item.strip()):
                 found.append(item.strip())
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
             found.append(str(item))

@@ -36,11 +36,14 @@ def _get(opened: list[AgentMemMemory], cfg: object | None, init: bool = False) -
     return memory
 
 
-def test_other_backends_are_left_to_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert get_memory(SimpleNamespace(memory_backend="local")) is None
-    assert get_memory(None) is None
+def test_calling_it_chooses_agentmem_whatever_memory_backend_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, opened: list[AgentMemMemory]
+) -> None:
+    monkeypatch.setenv("AGENTMEM_MODEL", "hashing-64")
     monkeypatch.setenv("MEMORY_BACKEND", "redis")
-    assert get_memory(SimpleNamespace()) is None
+    memory = _get(opened, SimpleNamespace(memory_backend="local", agentmem_db=str(tmp_path / "m.db")))
+    assert isinstance(memory, AgentMemMemory)
+    assert _get(opened, None) is not None
 
 
 def test_selected_by_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, opened: list[AgentMemMemory]) -> None:
@@ -165,7 +168,7 @@ def test_a_step_is_embedded_from_its_thoughts_command_and_result() -> None:
     )
     assert step_text(step) == (
         "I need the staging port\nThe deploy script reads it\n- read config/staging.yaml\nBe quick.\n"
-        "read_file\nconfig/staging.yaml\nport: 8443"
+        "config/staging.yaml\nport: 8443"
     )
     typed = step.replace("GENERATE NEXT COMMAND JSON", "use the VPN host instead")
     typed_text = step_text(typed)

@@ -78,7 +78,7 @@ def test_recall_spends_no_budget_on_repeats_and_touches_only_what_it_returns(
     assert untouched[fact.id] == 1 and all(untouched[c.id] == 0 for c in copies)
 
 
-def test_the_query_is_built_from_the_newest_message_without_its_wrapper(
+def test_the_query_is_built_from_the_agents_newest_turn_without_its_wrapper(
     store: MemoryStore, embedder: CountingEmbedder
 ) -> None:
     store.add("anything at all")
@@ -90,10 +90,9 @@ def test_the_query_is_built_from_the_newest_message_without_its_wrapper(
     ]
     embedder.calls.clear()
     store.retrieve(messages, k=1)
-    # One batch: the newest message first, then the older ones newest first; no roles, keys or brackets.
-    assert embedder.calls == [
-        ["Command read_file returned: port 8443", "find the port\nread_file", messages[0].content]
-    ]
+    # One batch: the agent's newest turn (no tool name), the result after it (no label), then the older
+    # messages newest first; no roles, keys or brackets.
+    assert embedder.calls == [["find the port", "port 8443", messages[0].content]]
 
 
 def test_messages_and_mappings_rank_alike(store: MemoryStore) -> None:
