@@ -3,9 +3,9 @@
     python examples/autogpt_loop.py        # run it twice: the second run starts from what the first learned
 
 Each step does what Auto-GPT 0.2 does: ask memory for what is relevant to the last messages, think, run
-the chosen command, and store "Assistant Reply / Result / Human Feedback" as one memory. The backend is
-chosen the way those loops choose one (MEMORY_BACKEND=agentmem), and get_memory(cfg, init=True) at start-up
-does not wipe it.
+the chosen command, and store "Assistant Reply / Result / Human Feedback" as one memory. The memory comes
+from agentmem's get_memory(cfg, init=True), as Auto-GPT's own factory would hand it out, and start-up does
+not wipe it. (To run the real Auto-GPT 0.2.2 with agentmem: python -m agentmem.adapters.autogpt_run.)
 
 Thinking: with OPENAI_BASE_URL and OPENAI_API_KEY set (any OpenAI-compatible server; OPENAI_MODEL picks the
 model), an LLM chooses each command. Otherwise a scripted, deterministic policy does, so it runs anywhere.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import urllib.request
 from typing import Any
 
@@ -42,15 +41,11 @@ TOKEN_BUDGET = 2500  # what Auto-GPT leaves for memories in its prompt
 
 
 class Config:
-    """The bits of Auto-GPT's Config the backend reads (the real one reads them from .env)."""
-
-    memory_backend = os.environ.get("MEMORY_BACKEND", "agentmem")
+    """Auto-GPT's Config as the backend reads it: agentmem_* attributes, else AGENTMEM_* variables."""
 
 
 def main() -> None:
     memory = get_memory(Config(), init=True)
-    if memory is None:
-        sys.exit("set MEMORY_BACKEND=agentmem (or leave it unset) to run this example")
     with memory:
         run(memory, think=llm_policy if llm_configured() else scripted_policy)
 

@@ -1,6 +1,7 @@
 """Plugging agentmem into other programs, configured by strings (environment variables, config files).
 
-- :mod:`agentmem.adapters.autogpt`: the classic Auto-GPT memory provider (``MEMORY_BACKEND=agentmem``).
+- :mod:`agentmem.adapters.autogpt`: the classic Auto-GPT memory provider, and
+  :mod:`agentmem.adapters.autogpt_run`, which runs unmodified Auto-GPT 0.2.2 with it.
 - :func:`embedder_named`: the embedder a model name from configuration means; the ``agentmem`` CLI's
   ``--model`` and the Auto-GPT backend's ``AGENTMEM_MODEL`` both go through it.
 

@@ -1,21 +1,14 @@
 """agentmem as an Auto-GPT memory backend: the classic memory provider interface, memories that persist.
 
-Auto-GPT 0.2-style loops pick a backend in ``autogpt/memory/__init__.py``'s ``get_memory(cfg, init=False)``
-and talk to it through five methods: ``add``, ``get``, ``get_relevant``, ``clear`` and ``get_stats``.
-:class:`AgentMemMemory` implements them over a :class:`~agentmem.MemoryStore`; :func:`get_memory` selects
-it from configuration. To plug it in, add one branch before the loop's own backends::
-
-    from agentmem.adapters.autogpt import get_memory as agentmem_memory
-
-    def get_memory(cfg, init=False):
-        memory = agentmem_memory(cfg, init=init)    # None unless MEMORY_BACKEND=agentmem
-        if memory is None:
-            ...                                     # the loop's own backends, unchanged
-        return memory
-
-and set ``MEMORY_BACKEND=agentmem``, with ``AGENTMEM_DB`` (database path or URL), ``AGENTMEM_NAMESPACE``
-(default ``autogpt``) and ``AGENTMEM_MODEL`` as needed: ``cfg`` attributes of the same names in lower case
-(``agentmem_db``...) win over the environment. The full reference is docs/autogpt.md.
+Auto-GPT 0.2-style loops get their memory from a factory, ``get_memory(cfg, init=False)``, and talk to it
+through five methods: ``add``, ``get``, ``get_relevant``, ``clear`` and ``get_stats``. :class:`AgentMemMemory`
+implements them over a :class:`~agentmem.MemoryStore`; :func:`get_memory` is a factory of the same shape that
+always hands out agentmem. Unmodified Auto-GPT 0.2.2 runs with it through
+:mod:`agentmem.adapters.autogpt_run` (``python -m agentmem.adapters.autogpt_run``), which puts it in place of
+Auto-GPT's own factory; a loop of your own calls it where it would call its factory. Settings:
+``AGENTMEM_DB`` (database path or URL), ``AGENTMEM_NAMESPACE`` (default ``autogpt``) and ``AGENTMEM_MODEL``;
+``cfg`` attributes of the same names in lower case (``agentmem_db``...) win over the environment. The full
+reference is docs/autogpt.md.
 
 Differences from the loops' own backends, on purpose:
 
@@ -23,8 +16,10 @@ Differences from the loops' own backends, on purpose:
   ``AGENTMEM_WIPE_ON_INIT=1`` (or ``cfg.agentmem_wipe_on_init``) asks to.
 - Those loops query with ``str(last 9 messages)`` (850-900 word pieces, newest last) but the default model
   reads only its first 256. The adapter parses that repr (as a literal, never with ``eval``) and recalls for
-  the messages, newest first, leaving out the memories that repeat them (they are in the loop's prompt
-  already; see :mod:`agentmem.ranking.queries`).
+  the messages: the query is built from the agent's newest reply (its thoughts and command arguments), the
+  command's result counting by what it says (``Text appended successfully.`` says nothing), and the
+  memories that repeat the messages are left out (they are in the loop's prompt already; see
+  :mod:`agentmem.ranking.intent`).
 - Each step the loop stores (``Assistant Reply: <JSON> \nResult: ... \nHuman Feedback: ...``) is embedded
   from its meaningful parts (the thoughts, the command, the result; :func:`step_text`), while the stored and
   returned text is the loop's string, unchanged.
@@ -66,7 +61,7 @@ __all__ = [
 ]
 
 BACKEND_NAME = "agentmem"
-"""The value of ``MEMORY_BACKEND`` (or ``cfg.memory_backend``) that selects this backend."""
+"""This backend's name (``get_stats()["backend"]``; the only ``MEMORY_BACKEND`` the launcher accepts)."""
 
 DEFAULT_NAMESPACE = "autogpt"
 """Namespace used when neither ``AGENTMEM_NAMESPACE`` nor ``cfg.agentmem_namespace`` names one."""
