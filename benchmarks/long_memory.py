@@ -9,7 +9,9 @@ vectors (cached under ``benchmarks/.cache/``), each conversation its own namespa
 - **A, sessions as memories** (272 memories of ~700 word pieces): session-level evidence R@5. *plain* embeds
   each session whole (the model reads its first 254 word pieces), *chunked* takes the best of its chunks,
   *BM25* scores the whole text; agentmem's defaults chunk and fuse lexical relevance in a real store.
-- **B, Auto-GPT-shaped queries** (turn memories; the query is ``str()`` of 8 older turns then the question):
+- **B, Auto-GPT-shaped queries** (turn memories; the query is ``str()`` of Auto-GPT 0.2.2's last 9 messages:
+  6 older turns, the loop's trigger, the agent's JSON reply asking the question, the system line
+  ``Command append_to_file returned: Text appended successfully.``):
   turn-level R@10. *plain* embeds the query string (its first 254 word pieces), *chunked* takes the best of
   its windows, *BM25* scores the whole string; agentmem's defaults read the messages through the Auto-GPT
   adapter's parser. The target compares them with the same defaults given the question alone.
@@ -307,7 +309,7 @@ def setting_b(
         store_row("agentmem defaults, the query string unparsed", raws),
         adapter_row("Auto-GPT adapter get_relevant, question alone", questions),
         adapter_row("Auto-GPT adapter get_relevant, Auto-GPT-shaped query", raws),
-        matrix_row("fusion a=0.3 outside a store, lexical = newest message", fusion(questions), lexical="newest"),
+        matrix_row("fusion a=0.3 outside a store, lexical = the question", fusion(questions), lexical="question"),
         matrix_row(
             "fusion a=0.3 outside a store, lexical = newest then older messages",
             fusion(older_first),

@@ -4,17 +4,20 @@ Setting A, sessions as memories: each LoCoMo session is ONE memory, its turns as
 question is asked alone and a session counts as found when it holds an evidence turn.
 
 Setting B, Auto-GPT-shaped queries: every turn is one memory (``speaker: text``); the query is the ``str()``
-of a list of role/content dicts, as an Auto-GPT-style loop writes it: the 8 turns just before the session
-that holds the question's first (earliest) evidence turn, then the question as the newest message. A turn's
-role is ``user`` for the conversation's first speaker and ``assistant`` for the other; its content is what
-was said. The question is a ``user`` message.
+of the last 9 messages as Auto-GPT 0.2.2 writes them (``str(full_message_history[-9:])``), ending the way
+its history ends after every step: the loop's trigger (``user``), the agent's JSON reply whose thoughts ask
+the question, then the system line ``Command append_to_file returned: Text appended successfully.``
+(newest last). Before them come the 6 turns just before the session that holds the question's first
+(earliest) evidence turn: role ``user`` for the conversation's first speaker, ``assistant`` for the other.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,16 +31,21 @@ from benchmarks.common import CACHE, cached_embeddings
 from benchmarks.locomo_data import Conversation, Question
 
 __all__ = [
+    "ACKNOWLEDGEMENT",
     "CONTEXT_TURNS",
+    "TRIGGER",
     "LookupEmbedder",
     "Sessions",
+    "agent_reply",
     "autogpt_messages",
     "context_turns",
     "sessions_of",
     "store_chunker",
 ]
 
-CONTEXT_TURNS = 8
+CONTEXT_TURNS = 6  # with the trigger, the reply and the system line: the 9 messages Auto-GPT queries with
+TRIGGER = "Determine which next command to use, and respond using the format specified above:"
+ACKNOWLEDGEMENT = "Command append_to_file returned: Text appended successfully."
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +79,14 @@ def sessions_of(conversation: Conversation) -> Sessions:
 
 
 def context_turns(conversation: Conversation, question: Question) -> list[int]:
-    """Positions of the (up to) 8 turns just before the session of the question's earliest evidence turn."""
+    """Positions of the (up to) 6 turns just before the session of the question's earliest evidence turn."""
     session = conversation.turns[min(question.evidence)].session
     start = next(i for i, t in enumerate(conversation.turns) if t.session == session)
     return list(range(max(0, start - CONTEXT_TURNS), start))
 
 
 def autogpt_messages(conversation: Conversation, question: Question) -> list[dict[str, str]]:
-    """The query's messages: the context turns, then the question; ``str()`` of it is the loop's query."""
+    """The query's messages: the context turns, then the step that asks; ``str()`` of it is the loop's query."""
     first_speaker = conversation.turns[0].speaker
     messages = [
         {
@@ -87,8 +95,26 @@ def autogpt_messages(conversation: Conversation, question: Question) -> list[dic
         }
         for i in context_turns(conversation, question)
     ]
-    messages.append({"role": "user", "content": question.text})
+    messages += [
+        {"role": "user", "content": TRIGGER},
+        {"role": "assistant", "content": json.dumps(agent_reply(question.text), indent=4)},
+        {"role": "system", "content": ACKNOWLEDGEMENT},
+    ]
     return messages
+
+
+def agent_reply(question: str) -> dict[str, dict[str, Any]]:
+    """The agent's Auto-GPT 0.2.2 reply that asks ``question``: it appends a heading to its answers file."""
+    return {
+        "thoughts": {
+            "text": f"I need to answer: {question}",
+            "reasoning": "The user asked this, and the answer is in what was said in our past conversations.",
+            "plan": "- recall what was said about it\n- write the answer to answers.txt",
+            "criticism": "I should answer from what was said, not guess.",
+            "speak": f"I need to answer: {question}",
+        },
+        "command": {"name": "append_to_file", "args": {"filename": "answers.txt", "text": "Answer: "}},
+    }
 
 
 def store_chunker(embedder: Embedder) -> TextChunker:

@@ -12,7 +12,9 @@ tool's result. The agent's intent is in the message before: its reply (Auto-GPT'
 2. **The anchor**: the newest message in which someone says what they want: the agent's turn
    (``assistant``) or a user's message that says something. Its text is the heart of the query (weight
    1) and its lexical query. A tool's or a command's name (``append_to_file``) is left out: it is in every
-   step that uses the tool and says nothing of what the step is about.
+   step that uses the tool and says nothing of what the step is about. So are the anchor's lines that
+   another of the messages repeats word for word (an agent's stock reasoning or self-criticism, the same
+   at every step), unless nothing else is left.
 3. **Context**: everything older, newest first, at the context weight (see :mod:`agentmem.ranking.queries`).
 
 A history with no anchor (only outcomes) is anchored on its newest message that says something.
@@ -161,7 +163,10 @@ def read_history(messages: Sequence[Message], *, text_of: Callable[[str], str]) 
         (anchor, _), *rest = outcomes
         return HistoryReading(anchor, (), tuple(text for text, _ in rest))
     context = tuple(t for t in reversed(texts[:anchor_at]) if t)
-    return HistoryReading(texts[anchor_at], tuple(outcomes), context)
+    others = {line.strip() for i, text in enumerate(texts) if i != anchor_at for line in text.splitlines()}
+    own = [line for line in texts[anchor_at].splitlines() if line.strip() and line.strip() not in others]
+    anchor = "\n".join(own) if own else texts[anchor_at]
+    return HistoryReading(anchor, tuple(outcomes), context)
 
 
 def substance(text: str) -> float:
