@@ -163,6 +163,9 @@ def decay(age_seconds: ArrayLike, half_life: timedelta) -> NDArray[np.float64]:
 DEFAULT_SCORING = Scoring()
 """The store's default weights (those of :class:`Scoring`'s own defaults, measured in docs/scoring.md)."""
 
+DEFAULT_MIN_RELEVANCE = 0.3
+"""The store's default relevance floor (:attr:`RecallConfig.min_relevance`), measured in docs/scoring.md."""
+
 
 @dataclass(frozen=True, slots=True)
 class RecallConfig:
@@ -189,6 +192,10 @@ class RecallConfig:
             the times queries name.
         time_slack: how far before and after a named time a memory still counts as created then (12
             hours by default: a day named in any timezone).
+        min_relevance: the least relevance (hybrid, time match included; see :mod:`agentmem.ranking.scoring`)
+            a memory needs to be recalled or retrieved at all, however recent or important it is: a block
+            holds only memories that bear on the query, and may be empty. None: no floor. Measured on
+            LoCoMo (benchmarks/relevance_floor.py, docs/scoring.md).
     """
 
     scoring: Scoring = field(default_factory=lambda: DEFAULT_SCORING)
@@ -203,8 +210,12 @@ class RecallConfig:
     query: QueryPolicy = field(default_factory=QueryPolicy)
     time_weight: float = 0.2
     time_slack: timedelta = timedelta(hours=12)
+    min_relevance: float | None = DEFAULT_MIN_RELEVANCE
 
     def __post_init__(self) -> None:
+        floor = self.min_relevance
+        if floor is not None and (isinstance(floor, bool) or not 0.0 <= floor <= 1.0):
+            raise ConfigError(f"min_relevance must be in [0, 1] or None, not {floor!r}")
         if not 0.0 <= self.lexical_weight <= 1.0:
             raise ConfigError(f"lexical_weight must be in [0, 1], not {self.lexical_weight}")
         for name in ("lexical_candidates", "scale_candidates", "max_memories"):

@@ -41,7 +41,9 @@ def test_context_for_is_the_recall_block_within_budget(tmp_path: Path) -> None:
             "The north gate is guarded at night by two soldiers."
         )
         assert len(block.split()) <= 30
-        assert len(memory.context_for("which gate is guarded at night?", token_budget=1000).splitlines()) == 4
+        # Only what bears on the question: the saffron market is no padding.
+        whole = memory.context_for("which gate is guarded at night?", token_budget=1000)
+        assert "north gate" in whole and "saffron" not in whole
 
 
 def test_context_for_recent_messages_leaves_out_what_they_already_say(tmp_path: Path) -> None:
@@ -81,7 +83,7 @@ def test_memories_persist_across_opens(tmp_path: Path) -> None:
     with _open(tmp_path / "a.db") as memory:
         memory.observe("A merchant caravan arrives every Tuesday.")
     with _open(tmp_path / "a.db") as memory:
-        assert "caravan" in memory.context_for("when do caravans arrive?")
+        assert "caravan" in memory.context_for("when does the merchant caravan arrive?")
 
 
 @pytest.mark.model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -9,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from agentmem import QueryInput
+from agentmem import PromptMemory, QueryInput, ScoredMemory
 from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.render import block_json, err, hit_json, out, print_json
-from agentmem.cli.settings import settings_of
+from agentmem.cli.settings import Settings, settings_of
 from agentmem.cli.tables import explain_table, search_table
 
 __all__ = ["recall", "search"]
@@ -35,7 +36,10 @@ def recall(
         bool | None, typer.Option("--hybrid/--no-hybrid", metavar="", help="Fuse lexical matches into relevance.")
     ] = None,
     explain: Annotated[
-        bool, typer.Option("--explain", metavar="", help="Show the score components of each memory.")
+        bool,
+        typer.Option(
+            "--explain", metavar="", help="Show the score components of each memory, and what was cut and why."
+        ),
     ] = False,
     touch: Annotated[
         bool,
@@ -58,12 +62,37 @@ def recall(
     scoring = settings.recall.scoring
     if as_json:
         print_json(block_json(block, scoring))
+    elif explain:
+        out().print(explain_table(block, scoring, cut=_cut(settings, asked, block, hybrid=hybrid)))
     elif not block.memories:
         err().print(f"nothing recalled from namespace {settings.namespace!r}")
-    elif explain:
-        out().print(explain_table(block, scoring))
     else:
         typer.echo(block.text)
+
+
+_CUT_SHOWN = 5
+
+
+def _cut(
+    settings: Settings, asked: QueryInput, block: PromptMemory, *, hybrid: bool | None
+) -> list[tuple[ScoredMemory, str]]:
+    """The best memories left out of ``block``, each with why: below the relevance floor, a repeat of the
+    messages, a near-duplicate, or no room left in the budget."""
+    floor = settings.recall.min_relevance
+    unfloored = dataclasses.replace(settings, recall=dataclasses.replace(settings.recall, min_relevance=None))
+    shown = {m.memory.id for m in block.memories}
+    with unfloored.store(embeds=True) as store:
+        ranked = store.retrieve(asked, k=len(shown) + _CUT_SHOWN, hybrid=hybrid)
+    cut = []
+    for m in ranked:
+        if m.memory.id in shown:
+            continue
+        if floor is not None and m.relevance < floor:
+            why = f"relevance {m.relevance:.3f} < floor {floor:.2f}"  # importance and recency never lift it
+        else:
+            why = "a near-duplicate of a better memory, or no room left in the budget"
+        cut.append((m, why))
+    return cut[:_CUT_SHOWN]
 
 
 def _query_or_messages(query: str | None, messages: str | None) -> QueryInput:

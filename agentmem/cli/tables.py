@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from agentmem import MemoryRecord, NamespaceStats, PromptMemory, Scoring, SearchHit
+from agentmem import MemoryRecord, NamespaceStats, PromptMemory, ScoredMemory, Scoring, SearchHit
 from agentmem.cli.render import kinds, size, when
 
 __all__ = ["Check", "checks_table", "explain_table", "memories_table", "memory_view", "search_table", "stats_table"]
@@ -62,8 +62,11 @@ def search_table(hits: Sequence[SearchHit]) -> Table:
     return table
 
 
-def explain_table(block: PromptMemory, scoring: Scoring) -> Table:
-    """The memories of a recall block with the components of their scores, best first."""
+def explain_table(
+    block: PromptMemory, scoring: Scoring, *, cut: Sequence[tuple[ScoredMemory, str]] = ()
+) -> RenderableType:
+    """The memories of a recall block with the components of their scores, best first; then the best of
+    those left out (``cut``), one line each with why."""
     days = scoring.half_life.total_seconds() / 86400
     caption = (
         f"score = {scoring.relevance:.2f}{_TIMES}relevance + {scoring.recency:.2f}{_TIMES}recency"
@@ -91,7 +94,10 @@ def explain_table(block: PromptMemory, scoring: Scoring) -> Table:
             f"{m.importance:.2f}",
             Text(_one_line(m.memory.text)),
         )
-    return table
+    if not cut:
+        return table
+    lines = [Text(f"cut {m.memory.id} (score {m.score:.3f}): {why}: {_one_line(m.memory.text)}") for m, why in cut]
+    return Group(table, *lines)
 
 
 def stats_table(all_stats: Sequence[NamespaceStats]) -> RenderableType:

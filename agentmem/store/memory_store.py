@@ -311,7 +311,14 @@ class MemoryStore:
             ConfigError: blank query or k < 1.
         """
         options = RecallOptions.of(
-            self._db.recall, k=k, now=self._db.clock(), scoring=_RELEVANCE_ONLY, where=where, hybrid=False, touch=False
+            self._db.recall,
+            k=k,
+            now=self._db.clock(),
+            scoring=_RELEVANCE_ONLY,
+            where=where,
+            hybrid=False,
+            touch=False,
+            floor=False,
         )
         ranked = recalling.retrieve(self._db, self._binding.row(), query, options)
         return [SearchHit(m.memory, m.relevance) for m in ranked]

@@ -61,6 +61,7 @@ class RecallOptions:
         touch: whether an access is recorded on the memories returned.
         token_budget: tokens the prompt block may take (recall only).
         vectors: whether the ranked memories' vectors come back too (prompt de-duplication needs them).
+        min_relevance: the least relevance a memory needs to come back (None: no floor).
     """
 
     k: int
@@ -71,6 +72,7 @@ class RecallOptions:
     touch: bool
     token_budget: int
     vectors: bool
+    min_relevance: float | None = None
 
     @classmethod
     def of(
@@ -85,8 +87,9 @@ class RecallOptions:
         touch: bool | None,
         token_budget: int | None = None,
         vectors: bool = False,
+        floor: bool = True,
     ) -> RecallOptions:
-        """Fill what the call left out from the store's ``config``.
+        """Fill what the call left out from the store's ``config`` (``floor``: apply its relevance floor).
 
         Raises:
             ConfigError: ``token_budget`` is not an integer >= 0, or ``now`` is naive.
@@ -105,6 +108,7 @@ class RecallOptions:
             touch=config.touch if touch is None else touch,
             token_budget=budget,
             vectors=vectors,
+            min_relevance=config.min_relevance if floor else None,
         )
 
 
@@ -149,15 +153,22 @@ def _ranked(parts: Database, ns: NamespaceRow | None, query: QueryInput, options
     if ns is None:
         return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
     vector = query_vector(plan, parts.embedding.embed(plan.texts))
-    k = options.k
+    k, floor = options.k, options.min_relevance
+    # Below this score no memory can reach the floor: score = w_rel * relevance + terms >= 0.
+    lowest = -np.inf if floor is None or options.scoring.normalize != "none" else options.scoring.relevance * floor
     fetch = k if plan.repeats is None else k + _REPEAT_MARGIN
     while True:
         ranked = _rank_consistent(parts, ns, plan.lexical, vector, options, fetch)
-        if plan.repeats is None:
-            return ranked
-        kept = [i for i, m in enumerate(ranked.memories) if not plan.repeats.repeats(m.memory.text)][:k]
-        # Fewer than asked for means the namespace (or the filter) has no more to give.
-        if len(kept) == k or len(ranked.memories) < fetch:
+        kept = [
+            i
+            for i, m in enumerate(ranked.memories)
+            if (floor is None or m.relevance >= floor)
+            and (plan.repeats is None or not plan.repeats.repeats(m.memory.text))
+        ][:k]
+        # Fewer than asked for means the namespace (or the filter) has no more to give; a last score below
+        # the floor's, that no memory further down reaches it.
+        exhausted = len(ranked.memories) < fetch or (bool(ranked.memories) and ranked.memories[-1].score < lowest)
+        if len(kept) == k or exhausted:
             chosen = ranked.vectors[kept] if len(ranked.vectors) else ranked.vectors  # none asked for
             return Candidates([ranked.memories[i] for i in kept], chosen, ranked.path)
         fetch *= 2

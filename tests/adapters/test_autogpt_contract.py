@@ -48,11 +48,11 @@ def filled(memory: AgentMemMemory) -> AgentMemMemory:
 
 def test_add_then_get_relevant_finds_it(filled: AgentMemMemory) -> None:
     relevant = filled.get_relevant("which port does the staging server use?", 3)
-    assert isinstance(relevant, list) and len(relevant) == 3
+    assert isinstance(relevant, list) and 1 <= len(relevant) <= 3
     assert all(isinstance(text, str) for text in relevant)
     assert relevant[0] == STEPS[1]
     assert filled.get_relevant("what is the cat's name?")[0] == STEPS[3]
-    assert len(filled.get_relevant("anything", 10)) == len(STEPS)  # never more than stored
+    assert len(filled.get_relevant("anything", 10)) < len(STEPS)  # only what bears on the query: no padding
 
 
 def test_get_relevant_is_best_first(filled: AgentMemMemory) -> None:
@@ -60,7 +60,7 @@ def test_get_relevant_is_best_first(filled: AgentMemMemory) -> None:
     relevant = filled.get_relevant(query, 5)
     assert relevant[0] == STEPS[0]
     hits = filled.store.search(query, k=5)
-    assert relevant[:2] == [h.memory.text for h in hits[:2]]
+    assert relevant[:2] == [h.memory.text for h in hits[: min(2, len(relevant))]]
 
 
 def test_get_returns_the_single_best(filled: AgentMemMemory, memory: AgentMemMemory) -> None:
@@ -110,10 +110,10 @@ def test_get_relevant_within_returns_the_best_block_that_fits(memory: AgentMemMe
     for note in notes:
         memory.add(note)
     memory.add(STEPS[3])
-    within = memory.get_relevant_within("staging server port incidents", token_budget=200)
+    within = memory.get_relevant_within("staging server port incidents", token_budget=100)
     tokenizer = default_tokenizer()
     assert 1 < len(within) < len(notes)
-    assert sum(tokenizer.count(text) for text in within) <= 200
+    assert sum(tokenizer.count(text) for text in within) <= 100
     assert set(within) <= set(notes)
     assert within[0] == memory.get_relevant("staging server port incidents", 1)[0]
     assert len(memory.get_relevant_within("staging server port incidents", token_budget=100_000)) > len(within)
@@ -206,7 +206,8 @@ def test_the_newest_message_finds_a_stored_fact_not_the_copies_of_the_older_mess
     assert memory.store.search(query, k=1)[0].memory.text in copies
     relevant = memory.get_relevant(query, 5)
     assert relevant[0] == "Infrastructure: the staging server listens on port 8443, behind the VPN."
-    assert not set(relevant) & set(copies) and len(relevant) == 3
+    assert not set(relevant) & set(copies)
+    assert relevant == [relevant[0]]  # the cat and the revenue bear on nothing here: no padding
     assert memory.get_relevant_within(query, token_budget=2500)[0] == relevant[0]
     assert memory.get(query) == [relevant[0]]
 

@@ -27,7 +27,7 @@ def test_recall_prints_the_prompt_block_best_first(filled: Cli) -> None:
     block = filled.ok("recall", "flight to Lisbon on Friday").stdout.splitlines()
     assert block[0] == "Relevant memories:"
     assert block[1].endswith(MEMORIES[0]) and block[1].startswith("- [")
-    assert len(block) == 1 + len(MEMORIES)
+    assert len(block) == 2  # the build failure and the tea bear on nothing here: no padding
 
 
 def test_recall_json_has_the_score_components(filled: Cli) -> None:
@@ -118,3 +118,16 @@ def test_search_ranks_by_similarity_only(filled: Cli) -> None:
     table = filled.ok("search", "green tea").stdout
     assert "relevance" in table and "Bob prefers green tea" in table
     assert_one_line_error(filled("search", "x", "--k", "0"), 2, "--k")
+
+
+def test_explain_shows_what_was_cut_and_why(filled: Cli) -> None:
+    table = filled.ok("recall", "flight to Lisbon on Friday", "--explain").stdout
+    assert "Block: 1 memories" in table
+    cut = [line for line in table.splitlines() if line.startswith("cut ")]
+    assert len(cut) == 2 and all("< floor" in line for line in cut)  # the tea and the build failure
+    assert {MEMORIES[1], MEMORIES[2]} == {line.split(": ", 2)[-1] for line in cut}
+
+
+def test_explain_of_an_empty_block_still_says_why(filled: Cli) -> None:
+    table = filled.ok("recall", "the boiling point of mercury in kelvin", "--explain").stdout
+    assert "Block: 0 memories" in table and "< floor" in table

@@ -75,7 +75,7 @@ def test_chunks_leave_the_index_with_their_memory_and_come_back_on_rebuild(
         store.forget(long_id)
         stats = store.stats()
         assert (stats.index_vectors, stats.index_size, stats.vectors) == (20, 20, 20)
-        assert store.retrieve("vault combination basement archive", k=1)[0].memory.id != long_id
+        assert store.search("vault combination basement archive", k=1)[0].memory.id != long_id
 
 
 def test_rebuilt_and_reopened_indexes_hold_every_chunk_without_embedding(db_url: str, tmp_path: Path) -> None:

@@ -207,7 +207,8 @@ def test_recall_never_exceeds_the_budget(
     tmp_path_factory: pytest.TempPathFactory, texts: list[str], budget: int, query: str
 ) -> None:
     folder = tmp_path_factory.mktemp("budget")
-    with MemoryStore.open(folder / "b.db", embedder=HashingEmbedder(32), clock=lambda: NOW) as store:
+    unfloored = RecallConfig(min_relevance=None)  # the budget, not the floor, is under test: fill it
+    with MemoryStore.open(folder / "b.db", embedder=HashingEmbedder(32), clock=lambda: NOW, recall=unfloored) as store:
         store.add_many(texts)
         block = store.recall(query, token_budget=budget, hybrid=True)
         assert block.tokens <= budget
