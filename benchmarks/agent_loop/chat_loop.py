@@ -36,13 +36,13 @@ class ChatProbe:
 
 
 def run_chat_loop(
-    folder: Path, *, token_budget: int = 400, script: Script = SCRIPT, **store_options: Any
+    folder: Path, *, token_budget: int = 1000, script: Script = SCRIPT, **store_options: Any
 ) -> list[ChatProbe]:
     """Run every run of ``script`` through the chat loop in ``folder``; returns the probes.
 
     Args:
         folder: where the workspace and the memory database go.
-        token_budget: tokens of each prompt's memory block.
+        token_budget: tokens of each prompt's memory block (AgentMemory.context_for's default).
         script: the agent.
         **store_options: passed to :meth:`agentmem.AgentMemory.open` (``embedder``, ``recall``...).
     """
