@@ -10,10 +10,10 @@ the question distorts), and questions about topics the conversations never touch
 The floor keeps a memory only when its relevance reaches ``max(absolute, relative x the best relevance of
 the query)``. Parameters are chosen on the even-numbered conversations (the fewest no-evidence tokens over
 category-5 and absent-topic queries together, among the floors whose categories 1-4 R@10 stays within
-:data:`RECALL_SLACK` of no floor) and reported on the odd-numbered ones; the sweep reads each query's unfloored ranking once and
-filters it, the reported figures come from real ``recall``/``retrieve`` calls with the chosen floor and
-with none (today's defaults). "No-evidence tokens" are the tokens of block lines whose memory is not an
-evidence turn, as a share of the block budget.
+:data:`RECALL_SLACK` of no floor) and reported on the odd-numbered ones; the sweep reads each query's
+unfloored ranking once and filters it, the reported figures come from real ``recall``/``retrieve`` calls
+with the default floor and with none (the defaults before it). "No-evidence tokens" are the tokens of
+block lines whose memory is not an evidence turn, as a share of the block budget.
 """
 
 from __future__ import annotations
@@ -95,6 +95,22 @@ class Asked:
     tokens: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the run found: the sweep, the chosen floor, and real recall without and with the default floor."""
+
+    points: dict[tuple[float, float], dict[str, float]]
+    chosen: tuple[float, float]
+    held_out: list[Asked]
+    none: dict[str, float]
+    default: dict[str, float]
+    all_none: dict[str, float]
+    all_default: dict[str, float]
+
+
+Queries = Sequence[list[tuple[str, str, frozenset[int]]]]
+
+
 def _adversarial(path: Path, conversations: Sequence[Conversation]) -> list[list[tuple[str, frozenset[int]]]]:
     """Each conversation's category-5 questions with the positions of the turns they distort."""
     samples = {s["sample_id"]: s for s in json.loads(path.read_text())}
@@ -152,8 +168,13 @@ def _choose(points: dict[tuple[float, float], dict[str, float]]) -> tuple[float,
     return min(allowed, key=lambda key: (points[key]["pooled"], key))
 
 
-def _measured(stores: Sequence[tuple[Path, dict[int, int]]], conversations: Sequence[Conversation], queries: Sequence[
-        list[tuple[str, str, frozenset[int]]]], lookup: LookupEmbedder, floor: float | None) -> dict[str, float]:  # fmt: skip
+def _measured(
+    stores: Sequence[tuple[Path, dict[int, int]]],
+    conversations: Sequence[Conversation],
+    queries: Queries,
+    lookup: LookupEmbedder,
+    floor: float | None,
+) -> dict[str, float]:
     """Real recall and retrieve with ``min_relevance=floor`` (None: today's defaults)."""
     recall_values, spent = [], {"adversarial": [], "absent": []}  # type: ignore[var-annotated]
     config = RecallConfig(min_relevance=floor, touch=False)
@@ -224,80 +245,103 @@ def main(argv: list[str] | None = None) -> int:
         measured_none = _measured(*held, lookup, None)
         measured_default = _measured(*held, lookup, RecallConfig().min_relevance)
         everything = (stores, conversations, queries)
-        all_none, all_default = (
-            _measured(*everything, lookup, None),
-            _measured(*everything, lookup, RecallConfig().min_relevance),
-        )
-    figures, parameters = _figures(points, (absolute, relative), held_out, measured_none, measured_default,
-                                   all_none, all_default, conversations, args)  # fmt: skip
-    path, _ = write_timed_results("relevance_floor", figures, started=started, parameters=parameters,
-                                  quick=args.quick, out=args.out)  # fmt: skip
+        default_floor = RecallConfig().min_relevance
+        every_none = _measured(*everything, lookup, None)
+        every_default = _measured(*everything, lookup, default_floor)
+        outcome = Outcome(points, (absolute, relative), held_out, measured_none, measured_default, every_none,
+                          every_default)  # fmt: skip
+    figures, parameters = _figures(outcome, conversations, args.data)
+    path, _ = write_timed_results(
+        "relevance_floor", figures, started=started, parameters=parameters, quick=args.quick, out=args.out
+    )
     markdown = results_folder(args.out, quick=args.quick) / f"relevance_floor{'-quick' if args.quick else ''}.md"
-    markdown.write_text(_report(points, (absolute, relative), held_out, measured_none, measured_default, all_none,
-                                all_default))  # fmt: skip
+    markdown.write_text(_report(outcome))
     print(markdown.read_text())
     print(f"wrote {path}")
     return 0
 
 
-def _figures(points: dict[tuple[float, float], dict[str, float]], chosen: tuple[float, float], held_out: list[Asked],
-             none: dict[str, float], default: dict[str, float], all_none: dict[str, float],
-             all_default: dict[str, float], conversations: Sequence[Conversation], args: Any) -> tuple[list[Figure], dict[str, Any]]:  # fmt: skip
-    figures = []
-    for (ab, rel), p in points.items():
-        for name, value in p.items():
-            figures.append(Figure(f"tuning {name}", value, "share", {"absolute": ab, "relative": rel}))
-    swept = _sweep_point(held_out, *chosen)
-    for name, value in swept.items():
-        figures.append(
-            Figure(
-                f"held-out {name}, chosen floor (sweep)", value, "share", {"absolute": chosen[0], "relative": chosen[1]}
-            )
-        )
-    for label, measured in (
-        ("no floor", none),
-        ("default floor", default),
-        ("all, no floor", all_none),
-        ("all, default floor", all_default),
-    ):
-        for name, value in measured.items():
-            figures.append(
-                Figure(f"{label} {name} (recall)", value, "share", {"min_relevance": RecallConfig().min_relevance})
-            )
-    parameters = {"data": args.data.name, "conversations": len(conversations), "budget": BUDGET, "depth": DEPTH,
-                  "fetch": FETCH, "tuning": "even-numbered conversations", "held_out": "odd-numbered conversations",
-                  "chosen": {"absolute": chosen[0], "relative": chosen[1]}, "default_min_relevance": RecallConfig().min_relevance,
-                  "recall_slack": RECALL_SLACK, "absent_queries": len(ABSENT)}  # fmt: skip
+def _figures(
+    outcome: Outcome, conversations: Sequence[Conversation], data: Path
+) -> tuple[list[Figure], dict[str, Any]]:
+    floor = RecallConfig().min_relevance
+    figures = [
+        Figure(f"tuning {name}", value, "share", {"absolute": ab, "relative": rel})
+        for (ab, rel), p in outcome.points.items()
+        for name, value in p.items()
+    ]
+    chosen = {"absolute": outcome.chosen[0], "relative": outcome.chosen[1]}
+    for name, value in _sweep_point(outcome.held_out, *outcome.chosen).items():
+        figures.append(Figure(f"held-out {name}, chosen floor (sweep)", value, "share", chosen))
+    measured = (("no floor", outcome.none), ("default floor", outcome.default), ("all, no floor", outcome.all_none),
+                ("all, default floor", outcome.all_default))  # fmt: skip
+    for label, values in measured:
+        for name, value in values.items():
+            figures.append(Figure(f"{label} {name} (recall)", value, "share", {"min_relevance": floor}))
+    parameters = {
+        "data": data.name,
+        "conversations": len(conversations),
+        "budget": BUDGET,
+        "depth": DEPTH,
+        "fetch": FETCH,
+        "tuning": "even-numbered conversations",
+        "held_out": "odd-numbered conversations",
+        "chosen": chosen,
+        "default_min_relevance": floor,
+        "recall_slack": RECALL_SLACK,
+        "absent_queries": len(ABSENT),
+    }
     return figures, parameters
 
 
-def _report(points: dict[tuple[float, float], dict[str, float]], chosen: tuple[float, float], held_out: list[Asked],
-            none: dict[str, float], default: dict[str, float], all_none: dict[str, float], all_default: dict[str, float]) -> str:  # fmt: skip
-    lines = ["# The relevance floor on LoCoMo", "",
-             f"Block budget {BUDGET} tokens; R@10: turn-level evidence recall of categories 1-4 (retrieve, k={DEPTH}); "
-             "no-evidence tokens: block tokens on memories that are not evidence, as a share of the budget, per query.",
-             "", "## Sweep on the tuning conversations (even-numbered), floor = max(absolute, relative x best)", "",
-             "| absolute | relative | R@10 | no-evidence tokens, category 5 | absent topics | both |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
-    for (ab, rel), p in sorted(points.items()):
-        mark = " **(chosen)**" if (ab, rel) == chosen else ""
-        lines.append(f"| {ab:.2f} | {rel:.1f}{mark} | {p['R@10']:.3f} | {p['adversarial']:.1%} | {p['absent']:.1%} | {p['pooled']:.1%} |")
-    swept = _sweep_point(held_out, *chosen)
-    lines += ["", f"Chosen on the tuning half: absolute {chosen[0]:.2f}, relative {chosen[1]:.1f}. On the held-out "
-              f"half (sweep): R@10 {swept['R@10']:.3f}, no-evidence tokens {swept['adversarial']:.1%} (category 5), "
-              f"{swept['absent']:.1%} (absent topics).", "",
-              f"## Real recall, default min_relevance={RecallConfig().min_relevance} against no floor (today's defaults before it)", "",
-              "| conversations | floor | R@10 | no-evidence tokens, category 5 | absent topics | both |",
-              "|---|---|---|---|---|---|"]  # fmt: skip
-    for label, rows in (
-        ("held-out (odd)", (("none", none), ("default", default))),
-        ("all", (("none", all_none), ("default", all_default))),
-    ):
-        for floor, p in rows:
-            lines.append(f"| {label} | {floor} | {p['R@10']:.3f} | {p['adversarial']:.1%} | {p['absent']:.1%} | {p['pooled']:.1%} |")
-    cut = [1 - default[k] / none[k] if none[k] else 0.0 for k in ("adversarial", "absent", "pooled")]
-    lines += ["", f"Held-out cut of no-evidence tokens by the default floor: {cut[0]:.0%} (category 5), {cut[1]:.0%} "
-              f"(absent topics), {cut[2]:.0%} (both).", "", "Reproduce: `python -m benchmarks.relevance_floor`.", ""]  # fmt: skip
+def _row(cells: Sequence[str], p: dict[str, float]) -> str:
+    values = [f"{p['R@10']:.3f}", f"{p['adversarial']:.1%}", f"{p['absent']:.1%}", f"{p['pooled']:.1%}"]
+    return "| " + " | ".join([*cells, *values]) + " |"
+
+
+def _report(outcome: Outcome) -> str:
+    floor = RecallConfig().min_relevance
+    header = "| R@10 | no-evidence tokens, category 5 | absent topics | both |"
+    lines = [
+        "# The relevance floor on LoCoMo",
+        "",
+        f"Block budget {BUDGET} tokens; R@10: turn-level evidence recall of categories 1-4 (retrieve, k={DEPTH}); "
+        "no-evidence tokens: block tokens on memories that are not evidence, as a share of the budget, per query.",
+        "",
+        "## Sweep on the tuning conversations (even-numbered), floor = max(absolute, relative x best)",
+        "",
+        "| absolute | relative " + header,
+        "|---|---|---|---|---|---|",
+    ]
+    for (ab, rel), p in sorted(outcome.points.items()):
+        mark = " **(chosen)**" if (ab, rel) == outcome.chosen else ""
+        lines.append(_row([f"{ab:.2f}", f"{rel:.1f}{mark}"], p))
+    swept = _sweep_point(outcome.held_out, *outcome.chosen)
+    lines += [
+        "",
+        f"Chosen on the tuning half: absolute {outcome.chosen[0]:.2f}, relative {outcome.chosen[1]:.1f}. On the "
+        f"held-out half (sweep): R@10 {swept['R@10']:.3f}, no-evidence tokens {swept['adversarial']:.1%} "
+        f"(category 5), {swept['absent']:.1%} (absent topics).",
+        "",
+        f"## Real recall, the default min_relevance={floor} against no floor (the defaults before it)",
+        "",
+        "| conversations | floor " + header,
+        "|---|---|---|---|---|---|",
+        _row(["held-out (odd)", "none"], outcome.none),
+        _row(["held-out (odd)", "default"], outcome.default),
+        _row(["all", "none"], outcome.all_none),
+        _row(["all", "default"], outcome.all_default),
+    ]
+    keys = ("adversarial", "absent", "pooled")
+    cut = [1 - outcome.default[k] / outcome.none[k] if outcome.none[k] else 0.0 for k in keys]
+    lines += [
+        "",
+        f"Held-out cut of no-evidence tokens by the default floor: {cut[0]:.0%} (category 5), {cut[1]:.0%} "
+        f"(absent topics), {cut[2]:.0%} (both).",
+        "",
+        "Reproduce: `python -m benchmarks.relevance_floor`.",
+        "",
+    ]
     return "\n".join(lines)
 
 
