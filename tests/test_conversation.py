@@ -239,3 +239,21 @@ def test_containment_is_the_fraction_of_words_in_shared_three_word_runs() -> Non
     assert repeats[0.8].repeats(memory) and not repeats[0.81].repeats(memory)
     # Each word is in the messages, but never 3 in a row: nothing is repeated.
     assert not RepeatFilter.of(["a x b y c z d w"], 0.5).repeats("a b c d")
+
+
+def test_openai_tool_calls_and_tool_results_are_read() -> None:
+    call = {"id": "c1", "type": "function", "function": {"name": "append_to_file", "arguments": '{"text": "Lisbon: "}'}}
+    messages = [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "Text appended successfully."},
+    ]
+    plan = plan_query(messages, policy=QueryPolicy())
+    assert plan.lexical == "Lisbon:"  # the call's arguments, not the tool's name
+    parts = [{"type": "text", "text": "I need the Lisbon door code."}]
+    plan = plan_query([{"role": "assistant", "content": parts, "tool_calls": [call]}], policy=QueryPolicy())
+    assert plan.lexical == "I need the Lisbon door code.\nLisbon:"
+
+
+def test_outcome_weight_is_validated() -> None:
+    with pytest.raises(ConfigError):
+        QueryPolicy(outcome_weight=-1.0)
