@@ -12,7 +12,7 @@ from agentmem.adapters import autogpt_run
 
 @pytest.mark.skipif(importlib.util.find_spec("autogpt") is not None, reason="Auto-GPT is installed here")
 def test_install_says_what_to_install_without_autogpt() -> None:
-    with pytest.raises(ConfigError, match="pip install agpt==0.2.2"):
+    with pytest.raises(ConfigError, match=r"pip install agpt==0\.2\.2"):
         autogpt_run.install()
 
 
