@@ -104,10 +104,12 @@ def _sqlite_engine(url: str) -> Engine:
         except OSError as exc:
             raise ConfigError(f"cannot create the folder for {database}: {exc}") from exc
     in_memory = database in (None, "", ":memory:")
-    # An in-memory database lives as long as its one connection: every session must share it.
+    # An in-memory database lives as long as its one connection: every session must share it. A file's
+    # connections are pooled, and the pool hands a returned connection to whichever thread asks next (one
+    # thread at a time), so sqlite3's same-thread check must be off for a store used from several threads.
     engine = create_engine(
         url,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": not in_memory},
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         poolclass=StaticPool if in_memory else None,
     )
 
