@@ -28,6 +28,7 @@ from agentmem import (
 __all__ = [
     "ChatMessage",
     "ContextBlock",
+    "ContextEntry",
     "DeleteResult",
     "Filters",
     "MemoryPage",
@@ -175,13 +176,38 @@ class Weights(_Wire):
         )
 
 
+class ContextEntry(_Wire):
+    """Why a memory is in the block: its score and the score's components (its text is the block's line)."""
+
+    id: int
+    kind: str
+    score: float
+    relevance: float
+    recency: float
+    importance: float
+
+    @classmethod
+    def of(cls, scored: ScoredMemory) -> ContextEntry:
+        return cls(
+            id=scored.memory.id,
+            kind=scored.memory.kind,
+            score=scored.score,
+            relevance=scored.relevance,
+            recency=scored.recency,
+            importance=scored.importance,
+        )
+
+
 class ContextBlock(_Wire):
     """A prompt block of the memories that matter most, within the token budget, and why each is in it."""
 
     text: str = Field(description="The block to put in the prompt, one memory per line, best first.")
     tokens: int = Field(description="Tokens the block takes; never more than token_budget.")
     token_budget: int
-    memories: list[ScoredView] = Field(description="The memories in the block, best first, with their scores.")
+    memories: list[ContextEntry] = Field(
+        description="The memories in the block, in its order (line i+1 is memories[i]), with their scores; "
+        "get_memory gives the rest of a memory."
+    )
     truncated_ids: list[int] = Field(description="Memories whose text was cut to fit, with a marker.")
     weights: Weights
 
@@ -191,7 +217,7 @@ class ContextBlock(_Wire):
             text=block.text,
             tokens=block.tokens,
             token_budget=block.token_budget,
-            memories=[ScoredView.of(m) for m in block.memories],
+            memories=[ContextEntry.of(m) for m in block.memories],
             truncated_ids=list(block.truncated_ids),
             weights=Weights.of(scoring),
         )
