@@ -16,8 +16,9 @@ __all__ = ["SERVER_NAME", "build_server", "serve_stdio"]
 SERVER_NAME = "agentmem"
 
 
-def build_server(service: MemoryService) -> MCPServer[Any]:
-    """An MCP server answering from ``service`` (run it, or mount its HTTP app)."""
+def build_server(service: MemoryService, *, inline: bool = False) -> MCPServer[Any]:
+    """An MCP server answering from ``service`` (run it, or mount its HTTP app); ``inline`` runs tool calls
+    on the event loop's thread, for a server with one client (see :func:`register_tools`)."""
     server: MCPServer[Any] = MCPServer(
         SERVER_NAME,
         title="agentmem long-term memory",
@@ -26,15 +27,16 @@ def build_server(service: MemoryService) -> MCPServer[Any]:
         # The SDK logs every request at INFO; a stdio server's stderr is the host's log pane.
         log_level="WARNING",
     )
-    register_tools(server, service)
+    register_tools(server, service, inline=inline)
     register_resources(server, service)
     return server
 
 
 def serve_stdio(service: MemoryService) -> None:
-    """Serve one client on standard input and output until it disconnects, then close the store."""
+    """Serve one client on standard input and output until it disconnects, then close the store. Its calls
+    run one at a time on the event loop's thread."""
     try:
-        build_server(service).run("stdio")
+        build_server(service, inline=True).run("stdio")
     finally:
         service.close()
 

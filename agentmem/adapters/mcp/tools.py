@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -294,13 +294,35 @@ TOOLS: dict[str, tuple[ToolAnnotations, ToolAnnotations | None]] = {
 """Every tool, with its annotations for clients (readOnlyHint, destructiveHint, idempotentHint)."""
 
 
-def register_tools(server: MCPServer[Any], service: MemoryService) -> None:
-    """Add the tools to ``server``: all of them, or on a read-only server those that change nothing."""
+def register_tools(server: MCPServer[Any], service: MemoryService, *, inline: bool = False) -> None:
+    """Add the tools to ``server``: all of them, or on a read-only server those that change nothing.
+
+    Args:
+        server: the SDK server.
+        service: what the tools answer from.
+        inline: run each call on the event loop's thread instead of a worker thread. For a server with one
+            client (stdio), whose calls would wait for each other anyway: it saves two thread switches per
+            call, which on a busy machine cost milliseconds. Several clients (HTTP) need worker threads.
+    """
     tools = MemoryTools(service)
     for name, (hints, read_only_hints) in TOOLS.items():
         annotations = read_only_hints if service.read_only else hints
         if annotations is not None:
             method = getattr(tools, name)
             server.add_tool(
-                method, name=name, description=inspect.getdoc(method), annotations=annotations, structured_output=True
+                _on_the_loop(method) if inline else method,
+                name=name,
+                description=inspect.getdoc(method),
+                annotations=annotations,
+                structured_output=True,
             )
+
+
+def _on_the_loop(method: Callable[..., R]) -> Callable[..., Awaitable[R]]:
+    # The SDK runs a coroutine function on the loop and a plain one on a worker thread; the signature (the
+    # input schema) is read through __wrapped__.
+    @functools.wraps(method)
+    async def inline(**kwargs: Any) -> R:
+        return method(**kwargs)
+
+    return inline
