@@ -231,13 +231,13 @@ def report(figures: Sequence[Figure], parameters: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> list[Figure]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 memories, 25 questions (CI smoke)")
+    parser.add_argument("--quick", action="store_true", help="300 memories, 12 questions (CI smoke)")
     parser.add_argument("--memories", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--budget", type=int, default=1000, help="token_budget of every call")
     add_output_option(parser)
     args = parser.parse_args(argv)
-    count, queries = (1_000, 25) if args.quick else (args.memories, args.queries)
+    count, queries = (300, 12) if args.quick else (args.memories, args.queries)
     started = time.perf_counter()
     asked = [q["question"] for q in locomo_questions()]
     questions = random.Random(0).sample(asked, min(len(asked), queries + WARMUP + 1))
