@@ -344,3 +344,33 @@ def _archived() -> Any:
     from agentmem import MemoryFilter
 
     return MemoryFilter(include_archived=True)
+
+
+@pytest.mark.model
+def test_the_model_loads_once_per_server_whatever_the_namespaces(db: Path) -> None:
+    from agentmem import SentenceTransformerEmbedder
+    from agentmem.embedders.sentence_transformers import load_calls
+
+    before = load_calls()
+    service = MemoryService(
+        MemoryStore.open(db, namespace="agent", embedder=SentenceTransformerEmbedder()), pinned=False, read_only=False
+    )
+    try:
+        service.warm()
+        loaded = load_calls()
+
+        async def script(session: ClientSession) -> Any:
+            await add_facts(session)
+            return await call(session, "get_context", {"query": "when does Alice fly?"})
+
+        block = run(service, script)
+        for other in ("bob", "carol"):  # what an HTTP client reaches through /mcp/<namespace>
+            service.store(other).add("another agent's memory")
+            service.store(other).recall("memory")
+    finally:
+        service.close()
+    # The process loads each model once (an earlier test may have loaded it): warming up leaves it loaded,
+    # and no call, in no namespace, loads it again.
+    assert before <= loaded <= before + 1 and loaded >= 1
+    assert load_calls() == loaded
+    assert "gate B12" in block["text"].splitlines()[1]
