@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from agentmem.index.kinds import create_index
 from agentmem.index.faiss_runtime import DEFAULT_FAISS_THREADS, THREADS_ENV_VAR
+from agentmem.index.kinds import create_index
 from tests.index.vectors import unit
 
 
