@@ -177,10 +177,11 @@ class Weights(_Wire):
 
 
 class ContextEntry(_Wire):
-    """Why a memory is in the block: its score and the score's components (its text is the block's line)."""
+    """Why a memory is in the block: its score and the score's components (its time, kind and text are the
+    block's line; kept out of here because every field is one more check for a client validating the
+    result against the schema, on every call)."""
 
     id: int
-    kind: str
     score: float
     relevance: float
     recency: float
@@ -190,7 +191,6 @@ class ContextEntry(_Wire):
     def of(cls, scored: ScoredMemory) -> ContextEntry:
         return cls(
             id=scored.memory.id,
-            kind=scored.memory.kind,
             score=scored.score,
             relevance=scored.relevance,
             recency=scored.recency,

@@ -87,7 +87,7 @@ def test_search_and_context_equal_the_python_api(service: MemoryService, db: Pat
     for entry, line, want in zip(
         block["memories"], block["text"].splitlines()[1:], expected_block.memories, strict=True
     ):
-        assert want.memory.text in line and entry["kind"] == want.memory.kind  # line i+1 is memories[i]
+        assert want.memory.text in line and f"({want.memory.kind})" in line  # line i+1 is memories[i]
         assert (entry["score"], entry["relevance"]) == pytest.approx((want.score, want.relevance), abs=1e-6)
     assert block["weights"]["relevance"] == 1.0 and block["weights"]["recency_half_life_days"] == 180.0
     # get_context records an access, as an agent's recall does; search_memories does not.
