@@ -2,6 +2,7 @@
 
 - :mod:`agentmem.adapters.autogpt`: the classic Auto-GPT memory provider, and
   :mod:`agentmem.adapters.autogpt_run`, which runs unmodified Auto-GPT 0.2.2 with it.
+- :mod:`agentmem.adapters.mcp`: the MCP server behind ``agentmem mcp`` (extra ``mcp``).
 - :func:`embedder_named`: the embedder a model name from configuration means; the ``agentmem`` CLI's
   ``--model`` and the Auto-GPT backend's ``AGENTMEM_MODEL`` both go through it.
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from agentmem import ConfigError, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 
-__all__ = ["DB_ENV", "HASHING_PREFIX", "MODEL_ENV", "NAMESPACE_ENV", "embedder_named"]
+__all__ = ["DB_ENV", "HASHING_PREFIX", "MCP_TOKEN_ENV", "MODEL_ENV", "NAMESPACE_ENV", "embedder_named"]
 
 DB_ENV = "AGENTMEM_DB"
 """Environment variable holding the database path or URL."""
@@ -22,6 +23,9 @@ NAMESPACE_ENV = "AGENTMEM_NAMESPACE"
 
 MODEL_ENV = "AGENTMEM_MODEL"
 """Environment variable holding the embedding model's name (see :func:`embedder_named`)."""
+
+MCP_TOKEN_ENV = "AGENTMEM_MCP_TOKEN"
+"""Environment variable holding the bearer token the MCP server's HTTP clients must send."""
 
 HASHING_PREFIX = "hashing-"
 """Model names ``hashing-<dimensions>`` select the dependency-free :class:`~agentmem.HashingEmbedder`."""

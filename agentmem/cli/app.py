@@ -20,7 +20,14 @@ from typer.exceptions import TyperException
 
 from agentmem import AgentMemError, ConfigError, EmbedderMismatchError
 from agentmem.adapters import DB_ENV, MODEL_ENV, NAMESPACE_ENV
-from agentmem.cli import commands_admin, commands_data, commands_forget, commands_memories, commands_recall
+from agentmem.cli import (
+    commands_admin,
+    commands_data,
+    commands_forget,
+    commands_mcp,
+    commands_memories,
+    commands_recall,
+)
 from agentmem.cli.settings import Settings
 
 __all__ = ["app", "run"]
@@ -186,6 +193,7 @@ app.command("import", cls=_Command)(commands_data.import_)
 app.command("reindex", cls=_Command)(commands_data.reindex)
 app.command("doctor", cls=_Command)(commands_admin.doctor)
 app.command("migrate", cls=_Command)(commands_admin.migrate)
+app.command("mcp", cls=_Command)(commands_mcp.mcp)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -61,6 +61,7 @@ class FaissIndex(FaissBackedIndex):
             float32 inner products, and an upper bound on the float32 inner product of every vector *not*
             returned (-inf if none is left out).
         """
+        _faiss()  # this thread's OpenMP thread count (see agentmem.index.faiss_runtime)
         query = np.ascontiguousarray(query, dtype=np.float32)
         if len(self) < HALF_COPY_MIN:
             scores, labels = self._index.search(query.reshape(1, -1), min(k, max(len(self), 1)))

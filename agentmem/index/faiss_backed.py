@@ -93,6 +93,7 @@ class FaissBackedIndex:
 
     def upsert(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
         """Add vectors or replace those of ids already present. See :meth:`VectorIndex.upsert`."""
+        _faiss()  # this thread's OpenMP thread count (see agentmem.index.faiss_runtime)
         id_array, matrix = as_upsert(ids, vectors, self._dimensions)
         if not len(id_array):
             return
@@ -112,6 +113,7 @@ class FaissBackedIndex:
         Returns:
             How many distinct ids were present.
         """
+        _faiss()
         unique = np.unique(as_ids(ids))
         present = unique[self._present(unique)]
         if not len(present):
@@ -136,6 +138,7 @@ class FaissBackedIndex:
         Approximate kinds answer a small ``allowed`` set (at most 4,096 held ids) exactly, and fall back
         to an exact search whenever the approximate one returns fewer than ``min(k, candidates)`` results.
         """
+        _faiss()
         query_matrix = as_queries(queries, self._dimensions)
         k = check_k(k)
         approximate = self._approximate()
