@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -10,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from agentmem import PromptMemory, QueryInput, ScoredMemory
+from agentmem import MemoryStore, PromptMemory, QueryInput, ScoredMemory
 from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.render import block_json, err, hit_json, out, print_json
-from agentmem.cli.settings import Settings, settings_of
+from agentmem.cli.settings import settings_of
 from agentmem.cli.tables import explain_table, search_table
 
 __all__ = ["recall", "search"]
@@ -59,11 +58,12 @@ def recall(
     asked = _query_or_messages(query, messages)
     with settings.store(embeds=True) as store:
         block = store.recall(asked, token_budget=budget, k=k, hybrid=hybrid, touch=touch)
+        cut = _cut(store, settings.recall.min_relevance, asked, block, hybrid=hybrid) if explain else []
     scoring = settings.recall.scoring
     if as_json:
         print_json(block_json(block, scoring))
     elif explain:
-        out().print(explain_table(block, scoring, cut=_cut(settings, asked, block, hybrid=hybrid)))
+        out().print(explain_table(block, scoring, cut=cut))
     elif not block.memories:
         err().print(f"nothing recalled from namespace {settings.namespace!r}")
     else:
@@ -74,15 +74,12 @@ _CUT_SHOWN = 5
 
 
 def _cut(
-    settings: Settings, asked: QueryInput, block: PromptMemory, *, hybrid: bool | None
+    store: MemoryStore, floor: float | None, asked: QueryInput, block: PromptMemory, *, hybrid: bool | None
 ) -> list[tuple[ScoredMemory, str]]:
-    """The best memories left out of ``block``, each with why: below the relevance floor, a repeat of the
-    messages, a near-duplicate, or no room left in the budget."""
-    floor = settings.recall.min_relevance
-    unfloored = dataclasses.replace(settings, recall=dataclasses.replace(settings.recall, min_relevance=None))
+    """The best memories left out of ``block``, each with why: below the relevance floor, or a near-duplicate
+    of a better memory or no room left in the budget."""
     shown = {m.memory.id for m in block.memories}
-    with unfloored.store(embeds=True) as store:
-        ranked = store.retrieve(asked, k=len(shown) + _CUT_SHOWN, hybrid=hybrid)
+    ranked = store.retrieve(asked, k=len(shown) + _CUT_SHOWN, hybrid=hybrid, floor=False)
     cut = []
     for m in ranked:
         if m.memory.id in shown:

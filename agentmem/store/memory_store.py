@@ -333,8 +333,12 @@ class MemoryStore:
         where: MemoryFilter | None = None,
         hybrid: bool | None = None,
         touch: bool = False,
+        floor: bool = True,
     ) -> list[ScoredMemory]:
         """The ``k`` memories that matter most for ``query``: relevance, recency and importance.
+
+        Only memories whose relevance reaches the store's floor (:attr:`RecallConfig.min_relevance`) come
+        back, so there may be fewer than ``k``, or none.
 
         Args:
             query: what the agent is thinking about now: a string, or its recent messages, newest last
@@ -348,12 +352,21 @@ class MemoryStore:
             where: restrict the candidates (kind, metadata, time ranges, archived).
             hybrid: fuse lexical matches into relevance; default: the store's setting.
             touch: record an access on the memories returned.
+            floor: apply the store's relevance floor; False ranks the ``k`` best whatever their relevance
+                (for callers whose contract is "the top k", such as a LangGraph store's search).
 
         Raises:
             ConfigError: a bad argument.
         """
         options = RecallOptions.of(
-            self._db.recall, k=k, now=now or self._db.clock(), scoring=scoring, where=where, hybrid=hybrid, touch=touch
+            self._db.recall,
+            k=k,
+            now=now or self._db.clock(),
+            scoring=scoring,
+            where=where,
+            hybrid=hybrid,
+            touch=touch,
+            floor=floor,
         )
         return recalling.retrieve(self._db, self._binding.row(), query, options)
 
@@ -368,19 +381,21 @@ class MemoryStore:
         where: MemoryFilter | None = None,
         hybrid: bool | None = None,
         touch: bool | None = None,
+        floor: bool = True,
     ) -> PromptMemory:
         """The memories that matter most for ``query``, as a block that fits ``token_budget`` tokens.
 
-        Ranked as :meth:`retrieve` ranks; near-duplicates of a better memory are left out; the block holds as
-        many of the best as fit (at most ``k``), and a best memory longer than the budget is truncated with a
-        marker rather than dropped. The memories in the block get an access recorded (``touch``).
+        Ranked as :meth:`retrieve` ranks, only memories above the store's relevance floor; near-duplicates of
+        a better memory are left out; the block holds as many of the best as fit (at most ``k``), and a best
+        memory longer than the budget is truncated with a marker rather than dropped. The block is empty when
+        nothing bears on the query. The memories in the block get an access recorded (``touch``).
 
         Args:
             query: what the agent is thinking about now: a string or its recent messages, newest last, as
                 for :meth:`retrieve`. Memories that repeat the messages take none of the budget.
             token_budget: tokens the block may take; default: the store's (1,000).
             k: at most this many memories; default: as many as fit, up to the store's ``max_memories``.
-            now, scoring, where, hybrid: as for :meth:`retrieve`.
+            now, scoring, where, hybrid, floor: as for :meth:`retrieve`.
             touch: record an access on the memories in the block; default: the store's setting (on).
 
         Raises:
@@ -396,6 +411,7 @@ class MemoryStore:
             touch=touch,
             token_budget=token_budget,
             vectors=True,
+            floor=floor,
         )
         return recalling.recall(self._db, self._binding.row(), query, options)
 

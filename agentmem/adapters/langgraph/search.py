@@ -20,12 +20,13 @@ def ranked(
     targets: Targets, query: str, want: int, keep: Callable[[ItemView], bool]
 ) -> list[tuple[ItemView, ScoredMemory]]:
     """The ``want`` best indexed items that ``keep`` lets through, by agentmem's score over every target
-    namespace (the score depends only on the memory and the query, so per-namespace tops merge exactly)."""
+    namespace (the score depends only on the memory and the query, so per-namespace tops merge exactly).
+    A LangGraph search returns its ``limit`` best whatever their similarity, so the relevance floor is off."""
     found: list[tuple[ItemView, ScoredMemory]] = []
     for _, store in targets:
         k = max(want, 1) * 2
         while True:
-            ranked = store.retrieve(query, k=k)
+            ranked = store.retrieve(query, k=k, floor=False)
             passing = [(v, m) for m in ranked if (v := view_of(m.memory)).indexed and keep(v)]
             if len(passing) >= want or len(ranked) < k:
                 break
