@@ -1,4 +1,4 @@
-"""agentmem as an MCP server, on the official MCP Python SDK (``pip install 'agentmem[mcp]'``).
+"""agentmem as an MCP server, on the official MCP Python SDK (the ``mcp`` extra: ``pip install -e '.[mcp]'``).
 
 ``agentmem mcp`` (see docs/mcp.md) opens one store and serves it over stdio or streamable HTTP:
 
