@@ -135,8 +135,9 @@ class MemoryTools:
         filters: FiltersArg = None,
     ) -> SearchResult:
         """The k memories that matter most for the query, best first, each with its score and the score's
-        components (relevance, recency, importance). Records no access."""
-        found = self._store(ctx).retrieve(query, k=k, where=Filters.to_filter(filters), touch=False)
+        components (relevance, recency, importance). Records no access. Unlike get_context, no relevance
+        floor: a search returns its k best, as vector-memory servers' searches do."""
+        found = self._store(ctx).retrieve(query, k=k, where=Filters.to_filter(filters), touch=False, floor=False)
         return SearchResult(memories=[ScoredView.of(m) for m in found])
 
     @_tool_errors

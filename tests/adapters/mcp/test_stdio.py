@@ -69,7 +69,7 @@ def test_an_agent_session_over_stdio_equals_the_python_api(
                         assert record.created_at == given["created_at"]
 
                 query = "when does Alice fly to Lisbon?"
-                expected_hits = api.retrieve(query, k=4)
+                expected_hits = api.retrieve(query, k=4, floor=False)
                 _same_ranking(
                     (await call(session, "search_memories", {"query": query, "k": 4}))["memories"], expected_hits
                 )

@@ -70,7 +70,7 @@ def test_search_and_context_equal_the_python_api(service: MemoryService, db: Pat
 
     async def script(session: ClientSession) -> Any:
         await add_facts(session)
-        expected_hits = api.retrieve(query, k=3)
+        expected_hits = api.retrieve(query, k=3, floor=False)
         hits = await call(session, "search_memories", {"query": query, "k": 3})
         expected_block = api.recall(query, token_budget=60, touch=False)
         block = await call(session, "get_context", {"query": query, "token_budget": 60})
