@@ -181,7 +181,12 @@ class RecallConfig:
             On the LoCoMo-based vectors of benchmarks/recall_speed.py the top 10 by the default score took
             at most 193 candidates at 1M memories; HNSW at 100k found them at 0.9935 of the exact path's
             top 10 with 256 (0.9995 with 1,024, three times slower).
-        touch: record an access (last_accessed_at, access_count) on the memories recall returns.
+        touch: record an access (last_accessed_at, access_count) on the memories recall returns. The store
+            shows it at once in this process and writes it behind (see agentmem/store/access_log.py).
+        touch_flush_memories: accesses to this many distinct memories queued are written at once.
+        touch_flush_seconds: the first recall this long after the oldest queued access writes the queue
+            (as does close and every other store operation); a crash loses at most the queued accesses,
+            never a memory.
         token_budget: tokens the prompt block may take.
         max_memories: most memories considered for the block.
         dedupe_threshold: cosine at or above which a memory counts as a near-duplicate of a better one.
@@ -211,11 +216,15 @@ class RecallConfig:
     time_weight: float = 0.2
     time_slack: timedelta = timedelta(hours=12)
     min_relevance: float | None = DEFAULT_MIN_RELEVANCE
+    touch_flush_memories: int = 256
+    touch_flush_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         floor = self.min_relevance
         if floor is not None and (isinstance(floor, bool) or not 0.0 <= floor <= 1.0):
             raise ConfigError(f"min_relevance must be in [0, 1] or None, not {floor!r}")
+        if self.touch_flush_memories < 1 or not self.touch_flush_seconds > 0:
+            raise ConfigError("touch_flush_memories must be at least 1 and touch_flush_seconds above 0")
         if not 0.0 <= self.lexical_weight <= 1.0:
             raise ConfigError(f"lexical_weight must be in [0, 1], not {self.lexical_weight}")
         for name in ("lexical_candidates", "scale_candidates", "max_memories"):

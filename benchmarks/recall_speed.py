@@ -2,8 +2,8 @@
 
     python -m benchmarks.recall_speed [--quick] [--sizes 10000,100000,1000000] [--queries 200] [--out DIR]
 
-One run measures, with query embedding excluded everywhere (every system gets precomputed query vectors,
-see :mod:`benchmarks.precomputed`):
+One run measures, with query embedding excluded (every system gets precomputed query vectors, see
+:mod:`benchmarks.precomputed`) but for the end-to-end rows:
 
 1. For each namespace size: memories ingested through ``MemoryStore.add_many`` (SQLite + the live flat
    FAISS index, batches of 10,000, created_at spread over 6 months, importance uniform in [0, 1]); then, on
@@ -12,12 +12,15 @@ see :mod:`benchmarks.precomputed`):
    - agentmem's exact path (``index="faiss"``: from 20,000 memories a float16 screen whose top 10 is
      certified exact, see :mod:`agentmem.ranking.certified`) and scale path (``hnsw``, ``ivf``, ``sq8``; ``hnsw``
      only up to ``--hnsw-max``), each ``retrieve(k=10)`` with the store's default scoring at a fixed
-     ``now``: ranking alone (``touch=False``) and as an agent recalls (``touch=True``: the access is
-     written to SQL, a durable commit);
+     ``now``: ranking alone (``touch=False``) and with access recording (``touch=True``: shown in the
+     replica at once and written behind, :mod:`agentmem.store.access_log`);
    - the exact path for the same queries naming a day and a month (memories are created over 6 months):
      the cost of the time match (``RecallConfig.time_weight``);
    - LangChain's ``TimeWeightedVectorStoreRetriever`` (k 10, fetching 100, importance as an extra score key)
      over a LangChain FAISS inner-product store of the same vectors, timed through ``invoke``.
+   - end to end, as an agent recalls (after the rest): the real query embedding (the bundled model on a
+     real question, :mod:`benchmarks.end_to_end`) and ``touch=True``, against one encode of the same
+     questions alone in the same run;
    The ``touch=False`` calls of every system are interleaved query by query, so drifting machine load hits
    them alike; ``touch=True`` runs after (it changes what later rankings see). Each scale path's top-10 is
    compared with the exact path's (same query, scoring and ``now``), and the exact path's with a brute-force
@@ -72,6 +75,7 @@ from benchmarks.common import (
     timed,
     write_timed_results,
 )
+from benchmarks.end_to_end import QueryEncodingEmbedder, query_texts
 from benchmarks.precomputed import NOISE, PrecomputedEmbedder, VectorSet, expand, vector_set
 from benchmarks.recall_systems import (
     BATCH,
@@ -101,6 +105,7 @@ FLOOR = "faiss flat (floor)"
 EXACT = "agentmem exact (faiss)"
 EXACT_1T = "agentmem exact (faiss), 1 BLAS thread"
 LANGCHAIN = "langchain time-weighted"
+ENCODE = "one query embedding alone (bundled model)"
 # Queries naming a time (the query vector unchanged): a day holds 1/182 of the memories (certified with
 # them as candidates: at most agentmem.ranking.certified.MAX_DATED_SHARE), a month 1/6 (the full pass).
 NAMED_TIMES = {
@@ -202,7 +207,7 @@ def measure_size(
     base = {"memories": size, "queries": queries, "k": K}
     figures: list[Figure] = []
     matrix = expand(vectors, size)
-    embedder = PrecomputedEmbedder(vectors.queries, matrix)
+    embedder = QueryEncodingEmbedder(PrecomputedEmbedder(vectors.queries, matrix), query_texts(queries))
     created, importance = attributes(size)
     db = folder / "store.db"
 
@@ -263,6 +268,17 @@ def measure_size(
         time.sleep(0.2)
         touched[name], _ = blocked(fn, queries)
     say("phases B and C done")
+    # Phase D, end to end as an agent recalls: the real query embedding (bundled model) and touch included;
+    # the same-run reference is one encode of the same query texts alone.
+    embedder.encoding = True
+    end_to_end: dict[str, list[float]] = {}
+    embedder.encode_only(0)  # the model loaded before any timing
+    end_to_end[ENCODE], _ = blocked(embedder.encode_only, queries)
+    for name, fn in [(EXACT, toucher(exact))] + [(n, toucher(s)) for n, s in stores.items() if " C=" not in n]:
+        time.sleep(0.2)
+        end_to_end[name], _ = blocked(fn, queries)
+    embedder.encoding = False
+    say("phase D done")
 
     reference = brute_force(matrix, vectors.queries[:queries], created, importance, ids)
     exact_top = results[EXACT_1T]
@@ -291,6 +307,14 @@ def measure_size(
             Figure(f"{name} p95", entry["p95_ms"], "ms", params),
         ]
         row["systems"][name] = entry
+    for name, times in end_to_end.items():
+        entry = row["systems"].setdefault(name, {"p50_ms": float("nan"), "p95_ms": float("nan")})
+        entry["e2e_p50_ms"], entry["e2e_p95_ms"] = 1e3 * median(times), 1e3 * percentile(times, 95)
+        params = {**base, "system": name, "touch": name != ENCODE, "query_embedding": True, "timing": "block"}
+        figures += [
+            Figure(f"{name} p50 end to end", entry["e2e_p50_ms"], "ms", params),
+            Figure(f"{name} p95 end to end", entry["e2e_p95_ms"], "ms", params),
+        ]
     row["figures"] = figures
     for store in {id(s): s for s in [exact, *stores.values()]}.values():
         store.close()
@@ -381,14 +405,16 @@ def say(message: str) -> None:
 def markdown(figures: list[Figure], rows: list[dict[str, Any]]) -> str:
     """The headline tables: latency per size and system, the ratios, then the other figures."""
     lines = [
-        "| memories | system | p50 ms | p95 ms | p50 ms, touch | p95 ms, touch | recall@10 vs exact |",
-        "|---|---|---|---|---|---|---|",
+        "| memories | system | p50 ms | p95 ms | p50 ms, touch | p95 ms, touch | p50 ms, query embedding + touch "
+        "| p95 ms, query embedding + touch | recall@10 vs exact |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         for name, e in row["systems"].items():
             lines.append(
                 f"| {row['size']:,} | {name} | {e['p50_ms']:.2f} | {e['p95_ms']:.2f} | "
-                f"{_fmt(e.get('touch_p50_ms'))} | {_fmt(e.get('touch_p95_ms'))} | {_fmt(e.get('recall10'), 3)} |"
+                f"{_fmt(e.get('touch_p50_ms'))} | {_fmt(e.get('touch_p95_ms'))} | {_fmt(e.get('e2e_p50_ms'))} | "
+                f"{_fmt(e.get('e2e_p95_ms'))} | {_fmt(e.get('recall10'), 3)} |"
             )
     lines += ["", "| memories | ratio | value |", "|---|---|---|"]
     for row in rows:
@@ -400,6 +426,13 @@ def markdown(figures: list[Figure], rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {row['size']:,} | exact path vs brute-force numpy, recall@10 | {row['exact_vs_bruteforce']:.3f} |"
         )
+        encode = s.get(ENCODE, {}).get("e2e_p50_ms")
+        for name, e in s.items():
+            if encode and name != ENCODE and "e2e_p50_ms" in e:
+                lines.append(
+                    f"| {row['size']:,} | {name} p50 end to end / one query embedding p50 | "
+                    f"{e['e2e_p50_ms'] / encode:.2f} |"
+                )
         lang = s.get(LANGCHAIN)
         if lang:
             for name, e in s.items():

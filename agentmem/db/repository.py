@@ -8,7 +8,7 @@ reader that has seen version ``v`` has seen every change up to ``v``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -291,20 +291,28 @@ class Repository:
             )
         return np.asarray(ids, dtype=np.int64)
 
-    def touch(self, ns: NamespaceRow, ids: Sequence[int], *, when: float) -> int:
-        """Record that recall returned these memories: one batched UPDATE. Returns the new version."""
+    def touch_counts(self, ns: NamespaceRow, accesses: Mapping[int, tuple[float, int]]) -> int:
+        """Record coalesced accesses, memory id -> (latest epoch, how many): one transaction, one version bump.
+
+        Returns:
+            The new version.
+        """
+        groups: dict[tuple[float, int], list[int]] = {}
+        for memory_id, key in accesses.items():
+            groups.setdefault(key, []).append(memory_id)
         with writing(self._engine) as conn:
             version = bump_version(conn, ns.id)
-            conn.execute(
-                update(memories)
-                .where(ids_in_namespace(ids, ns.id))
-                .values(
-                    # Never move an access back in time (a replayed history may recall "in the past").
-                    last_accessed_at=greatest(conn, memories.c.last_accessed_at, when),
-                    access_count=memories.c.access_count + 1,
-                    version=version,
+            for (when, count), ids in groups.items():
+                conn.execute(
+                    update(memories)
+                    .where(ids_in_namespace(ids, ns.id))
+                    .values(
+                        # Never move an access back in time (a replayed history may recall "in the past").
+                        last_accessed_at=greatest(conn, memories.c.last_accessed_at, when),
+                        access_count=memories.c.access_count + count,
+                        version=version,
+                    )
                 )
-            )
         return version
 
     def lexical(self, ns: NamespaceRow, query: str, *, limit: int, include_archived: bool) -> list[tuple[int, float]]:

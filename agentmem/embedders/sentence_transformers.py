@@ -10,7 +10,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,10 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentmem.embedders.base import ensure_texts
+from agentmem.embedders.minilm import MiniLMEncoder, is_plain_bert_mean_folder
 from agentmem.errors import ConfigError, MissingDependencyError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    _Encode = Callable[[list[str], int], NDArray[np.float32]]
 
 __all__ = [
     "DEFAULT_MODEL_ID",
@@ -72,7 +75,9 @@ class _ModelSpec:
 
 @dataclass(frozen=True, slots=True)
 class _LoadedModel:
-    model: SentenceTransformer
+    encode: _Encode  # (texts, batch_size) -> unit-norm rows
+    dimensions: int
+    max_tokens: int
     # encode() may reconfigure the shared fast tokenizer (truncation, padding), which raises "Already
     # borrowed" if another thread is tokenizing. One encode at a time per model rules that out; measured, it
     # costs nothing: two Python threads of batch-1 queries ran 61-109/s with it and 67-105/s without.
@@ -107,9 +112,10 @@ class SentenceTransformerEmbedder:
             copy when that package is absent), or any sentence-transformers hub name or local folder.
         device: torch device, such as ``"cpu"`` or ``"cuda:0"``.
         batch_size: texts per forward pass.
-        threads: torch intra-op threads. None reads ``AGENTMEM_TORCH_THREADS``, else uses
-            :data:`DEFAULT_TORCH_THREADS` (measured). torch's thread count is process-global: it is set when
-            a model is loaded, so the embedder that loads last decides it for every model in the process.
+        threads: torch intra-op threads for this embedder's own calls. None reads ``AGENTMEM_TORCH_THREADS``,
+            else uses :data:`DEFAULT_TORCH_THREADS` (measured). torch's count is process-global, so it is set
+            around each load and encode and the process's own count restored after: the host application's
+            torch code keeps its threads.
 
     Raises:
         ConfigError: an argument is invalid, ``AGENTMEM_TORCH_THREADS`` is not a positive int, or ``model``
@@ -150,7 +156,7 @@ class SentenceTransformerEmbedder:
         """Vector length; read from the model's files when possible, else the model is loaded."""
         if self._spec.dimensions is not None:
             return self._spec.dimensions
-        return _embedding_dimension(self._load().model)
+        return self._load().dimensions
 
     @property
     def max_tokens(self) -> int:
@@ -160,13 +166,11 @@ class SentenceTransformerEmbedder:
         """
         if self._spec.max_tokens is not None:
             return self._spec.max_tokens
-        model = self._load().model
-        length = model.max_seq_length or model.tokenizer.model_max_length
-        return int(length)
+        return self._load().max_tokens
 
     @property
     def threads(self) -> int:
-        """torch intra-op threads set when this embedder loads its model."""
+        """torch intra-op threads used during this embedder's own encode calls (restored after each)."""
         return self._threads
 
     def tokenizer_file(self) -> Path | None:
@@ -199,14 +203,8 @@ class SentenceTransformerEmbedder:
         if not items:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         loaded = self._load()
-        with loaded.encode_lock:
-            vectors = loaded.model.encode(
-                items,
-                batch_size=self._batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+        with loaded.encode_lock, _torch_threads(self._threads):
+            vectors = loaded.encode(items, self._batch_size)
         out = np.ascontiguousarray(vectors, dtype=np.float32)
         if out.shape != (len(items), self.dimensions):
             raise ConfigError(
@@ -217,12 +215,13 @@ class SentenceTransformerEmbedder:
 
     def _load(self) -> _LoadedModel:
         if self._model is None:
-            self._model = _load_model(self._spec.source, device=self._device, threads=self._threads)
+            self._model = _load_model(self._spec, device=self._device, threads=self._threads)
         return self._model
 
 
-def _load_model(source: str, *, device: str, threads: int) -> _LoadedModel:
+def _load_model(spec: _ModelSpec, *, device: str, threads: int) -> _LoadedModel:
     global _load_count
+    source = spec.source
     key = (source, device)
     # One lock for all loads: a second caller waits for the first load instead of loading a copy.
     with _load_lock:
@@ -230,14 +229,27 @@ def _load_model(source: str, *, device: str, threads: int) -> _LoadedModel:
         if cached is not None:
             return cached
         try:
-            import torch
-            from sentence_transformers import SentenceTransformer
+            import torch  # noqa: F401  (named here so that its absence is reported as the missing extra)
+
+            # The bundled model skips sentence-transformers' import, most of a cold process's time; the vectors
+            # are the same (tests/embedders/test_minilm.py). Other models keep sentence-transformers.
+            lean = (
+                spec.model_id == DEFAULT_MODEL_ID and spec.folder is not None and is_plain_bert_mean_folder(spec.folder)
+            )
+            if not lean:
+                from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise MissingDependencyError(exc.name or "sentence_transformers", extra=_EXTRA) from exc
-        torch.set_num_threads(threads)
         try:
-            with _quiet_loading():
-                model = SentenceTransformer(source, device=device)
+            # Loading runs torch ops too: agentmem's thread setting applies, the process's is restored after.
+            with _torch_threads(threads):
+                if lean and spec.folder is not None:
+                    encoder = MiniLMEncoder(spec.folder, device=device)
+                    loaded = _LoadedModel(encoder.encode, encoder.dimensions, encoder.max_tokens, threading.Lock())
+                else:
+                    with _quiet_loading():
+                        model = SentenceTransformer(source, device=device)
+                    loaded = _sentence_transformer_model(model)
         # torch reports an unusable device as RuntimeError, or AssertionError when built without CUDA.
         except (OSError, ValueError, RuntimeError, AssertionError) as exc:
             raise ConfigError(
@@ -245,10 +257,41 @@ def _load_model(source: str, *, device: str, threads: int) -> _LoadedModel:
                 "sentence-transformers folder, a hub name already in the Hugging Face cache (or reachable "
                 "without HF_HUB_OFFLINE=1), or model=None for the bundled all-MiniLM-L6-v2"
             ) from exc
-        loaded = _LoadedModel(model=model, encode_lock=threading.Lock())
         _loaded[key] = loaded
         _load_count += 1
         return loaded
+
+
+def _sentence_transformer_model(model: SentenceTransformer) -> _LoadedModel:
+    def encode(texts: list[str], batch_size: int) -> NDArray[np.float32]:
+        vectors = model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    length = model.max_seq_length or model.tokenizer.model_max_length
+    return _LoadedModel(encode, _embedding_dimension(model), int(length), threading.Lock())
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int) -> Iterator[None]:
+    """torch's intra-op thread count set to ``threads`` for the block, then given back.
+
+    torch's setting is process-global: set once and left, it would drop the host application's own torch code to
+    agentmem's count. Callers hold the model's encode lock (or the load lock), so agentmem's own calls never
+    interleave; a host thread running torch at the same moment runs with agentmem's count for that moment.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    if previous == threads:
+        yield
+        return
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 @contextlib.contextmanager

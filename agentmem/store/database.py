@@ -22,6 +22,7 @@ from agentmem.db.rows import NamespaceRow
 from agentmem.db.snapshots import SnapshotReader
 from agentmem.errors import ConfigError
 from agentmem.index.kinds import INDEX_KINDS
+from agentmem.store.access_log import AccessLog
 from agentmem.store.embedding_cache import CachedEmbedding
 from agentmem.store.replicas import IndexReplicas
 from agentmem.text.tokens import default_tokenizer
@@ -53,6 +54,7 @@ class Database:
     lock: threading.RLock
     lifecycle: Lifecycle
     policy: MemoryPolicy
+    accesses: AccessLog
     summarizer_given: Summarizer | None = None
     importance: ImportanceScorer | None = None
 
@@ -137,17 +139,28 @@ def open_database(
         repository = Repository(engine)
         snapshots = SnapshotReader(engine)
         folder = Path(index_dir) if index_dir is not None else _default_index_dir(url)
+        replicas = IndexReplicas(snapshots=snapshots, index_dir=folder, kind=index, memory_budget=memory_budget)
+        recall = recall or RecallConfig()
+        lock = threading.RLock()
+        accesses = AccessLog(
+            repository,
+            replicas,
+            lock,
+            max_memories=recall.touch_flush_memories,
+            max_seconds=recall.touch_flush_seconds,
+        )
         return Database(
             repository=repository,
             snapshots=snapshots,
-            replicas=IndexReplicas(snapshots=snapshots, index_dir=folder, kind=index, memory_budget=memory_budget),
+            replicas=replicas,
             embedding=CachedEmbedding(embedder, repository, chunking=chunking, tokenizer=tokenizer),
             clock=clock or utc_now,
-            recall=recall or RecallConfig(),
+            recall=recall,
             tokenizer=tokenizer,
-            lock=threading.RLock(),
+            lock=lock,
             lifecycle=Lifecycle(engine),
             policy=policy or MemoryPolicy(),
+            accesses=accesses,
             summarizer_given=summarizer,
             importance=importance,
         )

@@ -145,7 +145,8 @@ class MemoryStore:
         self.close()
 
     def close(self) -> None:
-        """Checkpoint the loaded indexes and release the database connections."""
+        """Write the queued accesses, checkpoint the loaded indexes and release the database connections."""
+        self._db.accesses.close()
         self._db.replicas.close()
         self._db.repository.engine.dispose()
 
@@ -189,6 +190,7 @@ class MemoryStore:
         Raises:
             ConfigError: invalid text, importance, kind, metadata or time.
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         item = NewMemory(text=text, importance=importance, kind=kind, metadata=metadata or {}, created_at=created_at)
         return self.add_many([item])[0]
 
@@ -209,6 +211,7 @@ class MemoryStore:
         Raises:
             ConfigError: any item is invalid (nothing is stored then).
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         news = [NewMemory(text=i) if isinstance(i, str) else i for i in items]
         return adding.add_memories(self._db, self._binding, news, progress=progress)
 
@@ -224,6 +227,7 @@ class MemoryStore:
     def forget_many(self, memory_ids: Iterable[int]) -> list[int]:
         """Delete memories for good in one transaction; returns the ids that were in this namespace."""
         ids = [int(i) for i in memory_ids]
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         with self._db.lock:
             ns = self._binding.row()
             if ns is None or not ids:
@@ -243,10 +247,8 @@ class MemoryStore:
         ns = self._binding.row()
         if not ids or ns is None:
             return
-        epoch = to_epoch(now or self._db.clock())
-        with self._db.lock:
-            version = self._db.repository.touch(ns, ids, when=epoch)
-            self._db.replicas.applied(ns, version=version, touched=(np.asarray(ids, dtype=np.int64), epoch))
+        # Written behind, as recall's accesses are (store/access_log.py).
+        self._db.accesses.record(ns, ids, to_epoch(now or self._db.clock()))
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -256,6 +258,7 @@ class MemoryStore:
         Raises:
             MemoryNotFoundError: no such memory in this namespace.
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         ns = self._binding.row()
         found = [] if ns is None else self._db.repository.get_many(ns, [memory_id])
         if not found:
@@ -292,6 +295,7 @@ class MemoryStore:
         Raises:
             ConfigError: unknown ``order_by`` or negative ``limit``/``offset``.
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         if order_by not in LIST_ORDERS:
             raise ConfigError(f"order_by must be one of {', '.join(LIST_ORDERS)}, not {order_by!r}")
         if limit < 0 or offset < 0:
@@ -417,6 +421,7 @@ class MemoryStore:
 
     def stats(self) -> NamespaceStats:
         """Counts, storage and index state of this namespace."""
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         return self._db.stats(self.namespace, self._binding.row())
 
     # -- export and import ------------------------------------------------------------------------
@@ -427,6 +432,7 @@ class MemoryStore:
         Args:
             vectors: include each stored vector (bit-exact), so an import needs no re-embedding.
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         ns = self._binding.row()
         if ns is None:
             return
@@ -450,6 +456,7 @@ class MemoryStore:
         Raises:
             ConfigError: an invalid item, or ``keep_ids`` with ids already used in this database.
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         with self._db.lock:
             return importing.import_memories(self._db, self._binding, list(items), keep_ids=keep_ids)
 
@@ -466,6 +473,7 @@ class MemoryStore:
             dry_run: only say what would be made.
             now: the time recorded as the reflection's; default: the clock.
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         ns = self._binding.row()
         if ns is None:
             return []
@@ -473,6 +481,7 @@ class MemoryStore:
 
     def maybe_reflect(self, *, now: datetime | None = None) -> list[Reflection]:
         """Reflect if the importances of un-reflected observations add up to the policy's threshold."""
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         ns = self._binding.row()
         if ns is None or upkeep.pending_importance(self._db, ns) < self._db.policy.reflection.threshold:
             return []
@@ -501,6 +510,7 @@ class MemoryStore:
             dry_run: only report.
             now: the time retention is measured at; default: the clock.
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         plan = PrunePlan(older_than, below_retention, max_active, self._db.policy.forget_half_life)
         ns = self._binding.row()
         if ns is None:
@@ -509,6 +519,7 @@ class MemoryStore:
 
     def restore(self, memory_ids: Iterable[int]) -> list[int]:
         """Bring archived memories back into recall; returns the ids restored."""
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         ns = self._binding.row()
         return [] if ns is None else upkeep.restore(self._db, ns, list(memory_ids))
 
@@ -518,6 +529,7 @@ class MemoryStore:
         Raises:
             MemoryNotFoundError: no such memory in this namespace.
         """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         self.get(memory_id)
         ns = self._binding.row()
         assert ns is not None  # get() found the memory, so the namespace exists
@@ -527,6 +539,7 @@ class MemoryStore:
 
     def reindex(self) -> NamespaceStats:
         """Rebuild this namespace's vector index from the vectors stored in SQL (no re-embedding)."""
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         with self._db.lock:
             ns = self._binding.row()
             if ns is not None:
@@ -535,6 +548,7 @@ class MemoryStore:
 
     def checkpoint(self) -> None:
         """Save this namespace's vector index to its file now (also done on close and periodically)."""
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         with self._db.lock:
             ns = self._binding.row()
             if ns is not None:

@@ -292,10 +292,7 @@ def _candidates(
 
 
 def _record_access(parts: Database, ns: NamespaceRow | None, ids: list[int], options: RecallOptions) -> None:
-    """Record that recall returned ``ids``: one batched write, mirrored in the replica."""
+    """Record that recall returned ``ids``: shown in the replica at once, written behind (store/access_log.py)."""
     if not options.touch or not ids or ns is None:
         return
-    epoch = to_epoch(options.now)
-    with parts.lock:
-        version = parts.repository.touch(ns, ids, when=epoch)
-        parts.replicas.applied(ns, version=version, touched=(np.asarray(ids, dtype=np.int64), epoch))
+    parts.accesses.record(ns, ids, to_epoch(options.now))

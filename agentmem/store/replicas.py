@@ -118,6 +118,13 @@ class IndexReplicas:
             self._loaded.move_to_end(ns.id)
             return replica
 
+    def touched(self, ns: NamespaceRow, ids: NDArray[np.int64], when: float) -> None:
+        """Show an access at ``when`` in the loaded replica at once, before SQL has it (write-behind)."""
+        with self._lock:
+            replica = self._loaded.get(ns.id)
+            if replica is not None:
+                replica.attributes.touch(ids, when)
+
     def applied(
         self,
         ns: NamespaceRow,
