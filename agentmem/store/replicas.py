@@ -179,7 +179,7 @@ class IndexReplicas:
     def close(self) -> None:
         """Checkpoint every loaded replica; give namespaces written here but never loaded an index file.
 
-        Without that file the next process would have to rebuild (and would warn that it is missing).
+        Without that file the next process would have to rebuild it from SQL.
         """
         with self._lock:
             self.checkpoint()
@@ -208,8 +208,10 @@ class IndexReplicas:
         try:
             index = load_index(path)
         except FileNotFoundError:
+            # A normal state, not damage: the namespace was never saved with this index kind (opened with
+            # another kind before), or another live process writes it and has not checkpointed yet.
             if ns.version > 0:
-                logger.warning("vector index %s is missing: rebuilding it from SQL", path)
+                logger.info("no saved %s index for namespace %r yet: building it from SQL", self._kind, ns.name)
             return self._build(ns)
         except IndexCorruptError as exc:
             logger.warning("%s: rebuilding it from SQL", exc)

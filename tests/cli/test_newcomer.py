@@ -174,3 +174,15 @@ def test_13_docs_say_what_is_true(tmp_path: Path) -> None:
     assert "arrive with" not in cli_doc
     heads = sorted(p.name[:4] for p in (root / "migrations" / "versions").glob("0*.py"))
     assert f"schema {heads[-1]}" in cli_doc or f"({heads[-1]})" in cli_doc or heads[-1] in cli_doc
+
+
+def test_12_reopening_with_another_index_kind_raises_no_alarm(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with MemoryStore.open(tmp_path / "m.db", embedder=HashingEmbedder(32), index="faiss") as store:
+        store.add_many(["one", "two"])
+    with (
+        caplog.at_level("INFO", logger="agentmem"),
+        MemoryStore.open(tmp_path / "m.db", embedder=HashingEmbedder(32), index="hnsw") as store,
+    ):
+        assert [m.memory.text for m in store.retrieve("one", k=1, floor=False)] == ["one"]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
+    assert "no saved hnsw index" in caplog.text and "is missing" not in caplog.text
