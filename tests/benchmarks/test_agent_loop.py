@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.model, pytest.mark.timeout(1500)]
 
 # Before queries were built from intent and the relevance floor (the loop's newest message, a bare
 # "Text appended successfully.", was the query): agentmem next 3/12, window 3/12, after the restart 0/4;
-# LocalCache 2/12, 2/12, 0/4 (wiped).
+# LocalCache 2/12, 2/12, 0/4 (wiped). Time inside memory calls is a benchmark figure, not asserted here
+# (timed on a shared machine it would be noise): `python -m benchmarks.agent_loop` reports both backends'.
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,3 @@ def test_agentmem_puts_the_fact_in_every_window(loop: dict[str, BackendResult]) 
 def test_agentmem_memory_survives_a_restart(loop: dict[str, BackendResult]) -> None:
     hits, probes = loop["agentmem"].hits(run=1, window=True)
     assert hits == probes
-
-
-def test_agentmem_spends_no_more_time_in_memory_calls_than_localcache(loop: dict[str, BackendResult]) -> None:
-    assert loop["agentmem"].timings.memory_calls <= loop["local"].timings.memory_calls
