@@ -546,6 +546,14 @@ class MemoryStore:
                 self._db.replicas.rebuild(ns)
         return self.stats()
 
+    def flush_accesses(self) -> None:
+        """Write the access records recall has queued (recency) to SQL now, so other processes see them.
+
+        Recall writes them behind its answer (on a size or time bound, before any other operation, on close);
+        a server whose clients are other processes calls this after answering.
+        """
+        self._db.accesses.flush()
+
     def checkpoint(self) -> None:
         """Save this namespace's vector index to its file now (also done on close and periodically)."""
         self._db.accesses.flush()  # what follows reads or writes memories: accesses first

@@ -160,9 +160,11 @@ class MemoryTools:
         if (query is None) == (messages is None):
             raise ConfigError("give either query or messages (the recent conversation), not both or neither")
         asked = query if query is not None else ChatMessage.to_messages(messages or [])
-        block = self._store(ctx).recall(
+        store = self._store(ctx)
+        block = store.recall(
             asked, token_budget=token_budget, k=k, where=Filters.to_filter(filters), touch=not self._service.read_only
         )
+        store.flush_accesses()  # the clients are other processes: they see the accesses at once
         return ContextBlock.of(block, self._service.scoring)
 
     @_tool_errors
