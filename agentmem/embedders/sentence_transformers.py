@@ -284,9 +284,9 @@ def _torch_threads(threads: int) -> Iterator[None]:
     import torch
 
     previous = torch.get_num_threads()
-    if previous == threads:
-        yield
-        return
+    # Set even when the count reads the same: torch reads it from OpenMP, whose per-thread count FAISS also
+    # sets (to 1, agentmem.index.faiss_runtime), while MKL's own count stays where it was. Skipping the call
+    # then left MKL on every core: 8x the CPU per query, measured, once FAISS had run on the thread.
     torch.set_num_threads(threads)
     try:
         yield
