@@ -9,8 +9,10 @@ the store of that namespace alone.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from agentmem import ConfigError, MemoryStore, RecallConfig, Scoring
@@ -42,6 +44,8 @@ class MemoryService:
         # Writes of one server run one at a time: an update is several store calls (see supersede.py), and a
         # delete racing it could otherwise remove the version being archived.
         self._write_lock = threading.Lock()
+        # Access records of recalls, written to SQL just after the answer leaves rather than before it.
+        self._flusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentmem-accesses")
 
     @property
     def namespace(self) -> str:
@@ -94,6 +98,11 @@ class MemoryService:
         with self._write_lock:
             yield
 
+    def flush_soon(self, store: MemoryStore) -> None:
+        """Write the access records ``store``'s recall queued, on a background thread: the clients are other
+        processes, which should see them at once, but the answer should not wait for a durable commit."""
+        self._flusher.submit(store.flush_accesses).add_done_callback(_log_failure)
+
     def warm(self) -> None:
         """Load the model, the default namespace's index and the tokenizer now, before the first client asks."""
         self._default.embedder.embed(["warm up"])  # an empty namespace ranks without embedding the query
@@ -105,4 +114,13 @@ class MemoryService:
             if self._closed:
                 return
             self._closed = True
+        self._flusher.shutdown(wait=True)
         self._default.close()
+
+
+def _log_failure(done: Future[None]) -> None:
+    # Nobody waits on the write to tell: say it where the server's operator reads. What is lost is statistics
+    # (recency and recall counts of the memories just recalled), never a memory.
+    failure = done.exception()
+    if failure is not None:
+        logging.getLogger("agentmem").warning("writing the access records of a recall failed: %s", failure)

@@ -164,7 +164,7 @@ class MemoryTools:
         block = store.recall(
             asked, token_budget=token_budget, k=k, where=Filters.to_filter(filters), touch=not self._service.read_only
         )
-        store.flush_accesses()  # the clients are other processes: they see the accesses at once
+        self._service.flush_soon(store)  # the clients are other processes: they see the accesses at once
         return ContextBlock.of(block, self._service.scoring)
 
     @_tool_errors
