@@ -219,10 +219,12 @@ def report(figures: Sequence[Figure], parameters: dict[str, Any]) -> str:
         f"SDK sends it). The server answered `initialize` {by_name['mcp initialize']:.1f} s after it was spawned "
         "(the model loads in the background after that).",
         "",
-        f"CPU time per call, which the machine's load does not stretch: the API {cpu_api:.1f} ms; MCP "
-        f"{cpu_client:.1f} ms in the client (JSON, result and output-schema validation) + {cpu_server:.1f} ms in "
-        f"the server = {cpu_client + cpu_server - cpu_api:.1f} ms more. The rest of the gap in wall time is "
-        "waiting: two processes to be scheduled per call instead of one.",
+        f"CPU time per call (which the machine's load stretches less than wall time): the API {cpu_api:.1f} ms; "
+        f"MCP {cpu_client:.1f} ms in the client (JSON-RPC, the result and its output-schema validation) + "
+        f"{cpu_server:.1f} ms in the server = {cpu_client + cpu_server - cpu_api:.1f} ms more. The server also "
+        "writes each call's access records, just after answering (its clients are other processes); the API "
+        "writes them behind, in batches. On a busy machine the wall-time gap also holds the wait for two "
+        "processes to be scheduled per call instead of one.",
         "",
         f"Machine: {parameters['machine_note']}.",
     ]
