@@ -70,16 +70,17 @@ class Repository:
         return [NamespaceRow.from_row(r) for r in rows]
 
     def create_namespace(self, name: str, *, model_id: str, dimensions: int, now: float) -> NamespaceRow:
-        """Create the namespace, or return it if another process created it first."""
+        """Create the namespace, or return it if another process created it first.
+
+        An upsert, not a select then an insert: processes whose first writes to a new namespace race
+        would otherwise violate the unique name on PostgreSQL (whose insert waits for the other
+        transaction, then does nothing; the select that follows sees the committed row).
+        """
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        values = {"name": name, "version": 0, "model_id": model_id, "dimensions": dimensions, "created_at": now}
         with writing(self._engine) as conn:
-            row = conn.execute(select(namespaces).where(namespaces.c.name == name)).first()
-            if row is None:
-                conn.execute(
-                    insert(namespaces).values(
-                        name=name, version=0, model_id=model_id, dimensions=dimensions, created_at=now
-                    )
-                )
-                row = conn.execute(select(namespaces).where(namespaces.c.name == name)).one()
+            conn.execute(dialect.insert(namespaces).values(values).on_conflict_do_nothing(index_elements=["name"]))
+            row = conn.execute(select(namespaces).where(namespaces.c.name == name)).one()
         return NamespaceRow.from_row(row)
 
     # -- memories ---------------------------------------------------------------------------------
