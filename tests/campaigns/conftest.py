@@ -31,6 +31,7 @@ def _write_results() -> None:
     when = datetime.now(timezone.utc).isoformat(timespec="seconds")
     facts = {"when": when, "machine": platform.platform(), "python": platform.python_version()}
     (RESULTS / "campaigns.json").write_text(json.dumps({**facts, "campaigns": figures}, indent=2) + "\n")
+    campaigns = list(figures)
     names = list(dict.fromkeys(name for counts in figures.values() for name in counts))
     lines = [
         "# Campaigns (AGENTMEM_CAMPAIGN=long)",
@@ -38,9 +39,10 @@ def _write_results() -> None:
         f"Run {when} on {facts['machine']}, Python {facts['python']}, by `AGENTMEM_CAMPAIGN=long pytest "
         "tests/campaigns`. Lost and wrong answers must be 0; CI runs the same tests with smaller budgets.",
         "",
-        "| campaign | " + " | ".join(names) + " |",
-        "|---|" + "---:|" * len(names),
+        "| figure | " + " | ".join(campaigns) + " |",
+        "|---|" + "---:|" * len(campaigns),
     ]
-    for campaign, counts in figures.items():
-        lines.append(f"| {campaign} | " + " | ".join(f"{counts[n]:,}" if n in counts else "" for n in names) + " |")
+    for name in names:
+        cells = [f"{figures[c][name]:,}" if name in figures[c] else "" for c in campaigns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     (RESULTS / "campaigns.md").write_text("\n".join(lines) + "\n")

@@ -1,9 +1,9 @@
 """Real processes for the campaigns, forked from a server that imported agentmem once.
 
 A fresh interpreter takes over a second to import agentmem; a hundred SIGKILLs would spend their time
-starting Python. The forkserver imports agentmem (not torch, not FAISS's threads) once and forks each
-child from it: a real process with its own engine, replicas and index files, started in milliseconds,
-killed by a real SIGKILL.
+starting Python. The forkserver imports agentmem and what it loads on first use (FAISS, Alembic,
+tokenizers; not torch, and it starts no thread) once and forks each child from it: a real process with
+its own engine, replicas and index files, started in milliseconds, killed by a real SIGKILL.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Any
 __all__ = ["CONTEXT", "LONG", "join_all", "start"]
 
 CONTEXT: ForkServerContext = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload(["agentmem", "tests.campaigns.workers"])
+# What a child would import on its first open, search and recall: started children skip it.
+PRELOAD = ["alembic.command", "alembic.runtime.migration", "faiss", "sqlite3", "tokenizers", "zoneinfo"]
+CONTEXT.set_forkserver_preload([*PRELOAD, "tests.campaigns.workers", "tests.campaigns.mixed_operations"])
 
 LONG = os.environ.get("AGENTMEM_CAMPAIGN") == "long"
 """``AGENTMEM_CAMPAIGN=long``: the campaigns run their long budgets (CI runs the bounded ones)."""

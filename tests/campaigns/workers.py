@@ -13,15 +13,18 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
-from agentmem import HashingEmbedder, MemoryStore
+from agentmem import HashingEmbedder, MemoryPolicy, MemoryStore
 
 __all__ = ["DIMENSIONS", "answer_commands", "create_namespaces", "open_store", "write_and_read", "written_text"]
 
 DIMENSIONS = 256
 
 
-def open_store(url: str, index_dir: Path, namespace: str = "default") -> MemoryStore:
-    return MemoryStore.open(url, namespace=namespace, embedder=HashingEmbedder(DIMENSIONS), index_dir=index_dir)
+def open_store(
+    url: str, index_dir: Path, namespace: str = "default", policy: MemoryPolicy | None = None
+) -> MemoryStore:
+    embedder = HashingEmbedder(DIMENSIONS)
+    return MemoryStore.open(url, namespace=namespace, embedder=embedder, index_dir=index_dir, policy=policy)
 
 
 def written_text(worker: int, step: int) -> str:
