@@ -146,6 +146,9 @@ class NamespaceStats:
         sql_bytes: bytes of text and vectors stored in SQL for the namespace.
         vectors: vectors of the active memories in SQL (one per memory, one per chunk of a long one).
         index_vectors: vectors in the loaded index (equal to ``vectors`` when in sync).
+        index_rebuilt: why the saved index file was not used and the index was rebuilt from SQL when it
+            was loaded (damaged, or another database's, namespace's or state's); None when the file was
+            used or there was none.
     """
 
     namespace: str
@@ -161,6 +164,7 @@ class NamespaceStats:
     sql_bytes: int
     vectors: int
     index_vectors: int
+    index_rebuilt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

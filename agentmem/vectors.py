@@ -11,6 +11,7 @@ A memory's relevance is the best of its chunks' (:func:`best_per_memory`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -45,9 +46,12 @@ class VectorIndex(Protocol):
     Attributes:
         version: the namespace version this index reflects; starts at 0, set by the owner after
             applying changes, and saved with the index.
+        identity: what the index belongs to (strings and ints), set by the owner and saved with the
+            index; empty when new.
     """
 
     version: int
+    identity: Mapping[str, str | int]
 
     @property
     def kind(self) -> str:
@@ -142,7 +146,7 @@ class VectorIndex(Protocol):
         ...
 
     def save(self, path: Path) -> None:
-        """Write the index atomically to ``path``, with its kind, dimensions and version.
+        """Write the index atomically to ``path``, with its kind, dimensions, version and identity.
 
         Raises:
             OSError: if the file cannot be written; the previous file, if any, is left intact.

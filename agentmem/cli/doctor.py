@@ -16,7 +16,8 @@ def diagnose(settings: Settings) -> list[Check]:
     - schema matches models: Alembic finds no difference between the tables and the models;
     - index <namespace>: the vector index holds every active memory's vectors (one per chunk) and reflects
       the namespace's latest version (the store replays what it missed on open, so a failure here is a
-      real fault);
+      real fault), and its saved file was this namespace's (a damaged file, or one of another database,
+      namespace or state, fails the check: it was rebuilt from SQL, and the next run passes);
     - model <namespace>: the namespace's vectors come from the configured model (``--model``).
 
     Returns:
@@ -51,13 +52,10 @@ def _namespace_checks(settings: Settings) -> list[Check]:
         for name in names:
             s = stats_of(store, settings, name)
             in_sync = s.index_size == s.active and s.index_vectors == s.vectors and s.index_version == s.version
-            checks.append(
-                Check(
-                    f"index {name}",
-                    in_sync,
-                    _index_detail(s),
-                )
-            )
+            detail = _index_detail(s)
+            if s.index_rebuilt is not None:
+                detail = f"{s.index_rebuilt}: rebuilt from SQL, now {detail}"
+            checks.append(Check(f"index {name}", in_sync and s.index_rebuilt is None, detail))
             same = s.model_id == configured
             advice = "" if same else f": pass --model {s.model_id} (or set AGENTMEM_MODEL) to search it"
             checks.append(

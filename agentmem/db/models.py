@@ -22,7 +22,16 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["embedding_cache", "memories", "memory_sources", "metadata", "namespaces", "tombstones"]
+__all__ = [
+    "database",
+    "embedding_cache",
+    "index_checkpoints",
+    "memories",
+    "memory_sources",
+    "metadata",
+    "namespaces",
+    "tombstones",
+]
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid); elsewhere ids are 64-bit.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -111,4 +120,26 @@ embedding_cache = Table(
     Column("model_id", String(255), primary_key=True),
     Column("content_hash", String(64), primary_key=True),
     Column("embedding", LargeBinary, nullable=False),
+)
+
+# One row: the database's random id, made by the revision that creates the tables. Index files carry it, so
+# a file beside a database created again (same path or URL) is never read as its cache.
+database = Table(
+    "agentmem_database",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", Float, nullable=False),
+)
+
+# A random token per index file written, with what it was written at. A file is loaded only if its token
+# is here: a backup restored under newer files does not know the tokens written after it was taken.
+index_checkpoints = Table(
+    "agentmem_index_checkpoints",
+    metadata,
+    Column("token", String(32), primary_key=True),
+    Column("namespace_id", Integer, ForeignKey("agentmem_namespaces.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_agentmem_index_checkpoints_namespace_id_kind", "namespace_id", "kind"),
 )

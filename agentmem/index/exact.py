@@ -8,6 +8,7 @@ moves surviving tail rows into the holes, so it costs O(batch), not O(n).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,7 @@ class ExactIndex:
 
     Attributes:
         version: the namespace version this index reflects (0 when new).
+        identity: what the index belongs to, saved with it (empty when new).
     """
 
     def __init__(self, dimensions: int) -> None:
@@ -55,6 +57,7 @@ class ExactIndex:
         """
         self._dimensions = check_dimensions(dimensions)
         self.version = 0
+        self.identity: Mapping[str, str | int] = {}
         self._size = 0
         self._ids: NDArray[np.int64] = np.empty(0, dtype=np.int64)
         self._matrix: NDArray[np.float32] = np.empty((0, self._dimensions), dtype=np.float32)
@@ -174,7 +177,9 @@ class ExactIndex:
             self._ids[:n].astype(_ID_DTYPE, copy=False).tobytes()
             + self._matrix[:n].astype(_VECTOR_DTYPE, copy=False).tobytes()
         )
-        header = IndexHeader(kind=self.kind, dimensions=self._dimensions, version=self.version, count=n)
+        header = IndexHeader(
+            kind=self.kind, dimensions=self._dimensions, version=self.version, count=n, identity=self.identity
+        )
         write_index_file(Path(path), header, payload)
 
     @classmethod
@@ -203,6 +208,7 @@ class ExactIndex:
         index._ids, index._matrix, index._size = ids, matrix.reshape(n, d), n
         index._rows = dict(zip(ids.tolist(), range(n), strict=True))
         index.version = header.version
+        index.identity = dict(header.identity)
         return index
 
     def _rows_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -8,6 +8,7 @@ after a change (training, rebuilding). faiss is imported on first use (:mod:`age
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -53,6 +54,7 @@ class FaissBackedIndex:
 
     Attributes:
         version: the namespace version this index reflects (0 when new).
+        identity: what the index belongs to, saved with it (empty when new).
     """
 
     # Whether reconstructing an id that is not held raises (IndexIDMap2 and direct-mapped IVF do; HNSW
@@ -71,6 +73,7 @@ class FaissBackedIndex:
         """
         self._dimensions = check_dimensions(dimensions)
         self.version = 0
+        self.identity: Mapping[str, str | int] = {}
         self._index: Any = self._new_index()
         # Every id held, sorted: built on demand for presence checks, dropped by every mutation.
         self._sorted: NDArray[np.int64] | None = None
@@ -218,7 +221,12 @@ class FaissBackedIndex:
         """Write the index atomically, as ``faiss.serialize_index`` bytes. See :meth:`VectorIndex.save`."""
         payload = _faiss().serialize_index(self._index)
         header = IndexHeader(
-            kind=self.kind, dimensions=self._dimensions, version=self.version, count=len(self), params=self._params()
+            kind=self.kind,
+            dimensions=self._dimensions,
+            version=self.version,
+            count=len(self),
+            params=self._params(),
+            identity=self.identity,
         )
         write_index_file(Path(path), header, memoryview(payload))
 
@@ -256,6 +264,7 @@ class FaissBackedIndex:
                 f"of {header.dimensions}-d",
             )
         index.version = header.version
+        index.identity = dict(header.identity)
         return index
 
     # Hooks: the defaults suit an IndexIDMap2 searched exhaustively.

@@ -5,7 +5,7 @@ Layout::
     b"AGMEMIDX"                      8 bytes of magic
     header length                    uint32, little-endian
     header                           UTF-8 JSON: format, kind, dimensions, version, count,
-                                     payload_length, payload_crc32, and params (optional)
+                                     payload_length, payload_crc32, params and identity (optional)
     payload                          payload_length bytes, owned by the index kind
 
 A file is replaced, never modified in place: a reader sees the old file or the new one, whole.
@@ -45,6 +45,9 @@ class IndexHeader:
         count: the number of vectors the index holds (removed ones it still keeps excluded).
         params: settings of the kind that its payload does not carry (``nprobe``…), non-negative ints;
             empty for the kinds that have none, and in files written before it existed.
+        identity: what the index belongs to, set by its owner (the store records the database id, the
+            namespace, the model and a checkpoint token SQL must confirm); strings and ints, empty when
+            none was given.
     """
 
     kind: str
@@ -52,6 +55,7 @@ class IndexHeader:
     version: int
     count: int
     params: Mapping[str, int] = field(default_factory=dict, hash=False)
+    identity: Mapping[str, str | int] = field(default_factory=dict, hash=False)
 
 
 def write_index_file(path: Path, header: IndexHeader, payload: bytes | memoryview) -> None:
@@ -82,6 +86,8 @@ def write_index_file(path: Path, header: IndexHeader, payload: bytes | memoryvie
     }
     if header.params:
         meta["params"] = dict(header.params)
+    if header.identity:
+        meta["identity"] = dict(header.identity)
     encoded = json.dumps(meta, sort_keys=True).encode("utf-8")
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temp = Path(temp_name)
@@ -139,6 +145,7 @@ def read_index_file(path: Path) -> tuple[IndexHeader, bytes]:
             version=meta["version"],
             count=meta["count"],
             params=meta.get("params", {}),
+            identity=meta.get("identity", {}),
         )
         expected = meta["payload_length"]
         available = size - len(MAGIC) - _HEADER_LENGTH.size - header_length
@@ -181,6 +188,11 @@ def _parse_header(path: Path, encoded: bytes) -> dict[str, Any]:
         not isinstance(value, bool) and isinstance(value, int) and value >= 0 for value in params.values()
     ):
         raise IndexCorruptError(str(path), f"header field 'params' is invalid: {params!r}")
+    identity = meta.get("identity", {})
+    if not isinstance(identity, dict) or not all(
+        not isinstance(value, bool) and isinstance(value, int | str) for value in identity.values()
+    ):
+        raise IndexCorruptError(str(path), f"header field 'identity' is invalid: {identity!r}")
     return meta
 
 

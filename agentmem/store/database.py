@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from agentmem.config import Chunking, MemoryPolicy, RecallConfig
 from agentmem.db.engine import default_home, open_engine, resolve_url
+from agentmem.db.identity import CheckpointLedger
 from agentmem.db.lifecycle import Lifecycle
 from agentmem.db.migrate import MigrateMode, ensure_schema
 from agentmem.db.repository import Repository
@@ -104,6 +105,7 @@ class Database:
             sql_bytes=sql_bytes,
             vectors=vectors,
             index_vectors=len(index),
+            index_rebuilt=self.replicas.rejected(ns),
         )
 
 
@@ -138,8 +140,13 @@ def open_database(
             embedder = SentenceTransformerEmbedder()
         repository = Repository(engine)
         snapshots = SnapshotReader(engine)
-        folder = Path(index_dir) if index_dir is not None else _default_index_dir(url)
-        replicas = IndexReplicas(snapshots=snapshots, index_dir=folder, kind=index, memory_budget=memory_budget)
+        replicas = IndexReplicas(
+            snapshots=snapshots,
+            ledger=CheckpointLedger(engine),
+            index_dir=_index_dir(url, index_dir),
+            kind=index,
+            memory_budget=memory_budget,
+        )
         recall = recall or RecallConfig()
         lock = threading.RLock()
         accesses = AccessLog(
@@ -169,9 +176,19 @@ def open_database(
         raise
 
 
-def _default_index_dir(url: str) -> Path:
+def _index_dir(url: str, given: str | os.PathLike[str] | None) -> Path | None:
+    """Where the index files go: ``given``, else beside a SQLite file or under ``$AGENTMEM_HOME/indexes``.
+
+    None for an in-memory SQLite database: it dies with the process, so a file could only ever be read
+    by another database (any ``:memory:`` store of the next process).
+    """
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and parsed.database in (None, "", ":memory:"):
+        return None
+    if given is not None:
+        return Path(given)
+    if sqlite:
         return Path(f"{parsed.database}.indexes")
     # One folder per server and database, never per password: the URL is hashed without it.
     key = hashlib.sha256(parsed.render_as_string(hide_password=True).encode()).hexdigest()[:16]

@@ -3,8 +3,13 @@
 SQL is the truth; a replica is a cache of the active memories' vectors, last-access times and
 importances that records the namespace version it reflects. Loading one replays the changes newer than
 that version, and an index file that is missing, unreadable or from another state is rebuilt from the
-vector blobs in SQL, never by re-embedding. Loaded replicas share a memory budget: the least recently
+vector blobs in SQL, never by re-embedding. A file is from another state unless its identity matches: the
+database id, the namespace's id, name, model and dimensions, and a checkpoint token SQL recorded when the
+file was written (:mod:`agentmem.db.identity`). Loaded replicas share a memory budget: the least recently
 used are checkpointed to their files and dropped, and reload from them when needed again.
+
+Index files are derived state: a checkpoint that cannot be written (a read-only or full folder, a busy
+database) is logged and tried again at the next checkpoint, never raised after a write has committed.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from agentmem.db.identity import CheckpointLedger
 from agentmem.db.rows import NamespaceRow
-from agentmem.db.snapshots import Snapshot, SnapshotReader
-from agentmem.errors import IndexCorruptError
+from agentmem.db.snapshots import ActiveRows, Snapshot, SnapshotReader
+from agentmem.errors import AgentMemError, IndexCorruptError
 from agentmem.index.kinds import create_index, load_index
 from agentmem.ranking.attributes import MemoryAttributes
 from agentmem.vectors import VectorIndex
@@ -40,6 +46,7 @@ class Replica:
 
     index: VectorIndex
     attributes: MemoryAttributes
+    namespace: NamespaceRow
 
     @property
     def version(self) -> int:
@@ -54,16 +61,24 @@ class IndexReplicas:
 
     Args:
         snapshots: SQL reads to rebuild and replay from.
-        index_dir: folder of the index files.
+        ledger: the database id and checkpoint tokens that index files must match.
+        index_dir: folder of the index files; None: never write or read any (an in-memory database).
         kind: the index implementation (``faiss``, ``exact``, ``hnsw``, ``ivf``, ``sq8``).
         memory_budget: bytes that loaded replicas may hold together (None: no limit). The replica in use
             is never evicted, so one namespace larger than the budget still works.
     """
 
     def __init__(
-        self, *, snapshots: SnapshotReader, index_dir: Path, kind: str, memory_budget: int | None = None
+        self,
+        *,
+        snapshots: SnapshotReader,
+        ledger: CheckpointLedger,
+        index_dir: Path | None,
+        kind: str,
+        memory_budget: int | None = None,
     ) -> None:
         self._snapshots = snapshots
+        self._ledger = ledger
         self._dir = index_dir
         self._kind = kind
         self._budget = memory_budget
@@ -71,17 +86,21 @@ class IndexReplicas:
         self._saved_version: dict[int, int] = {}
         # Namespaces this process wrote without loading their replica (a CLI `add`, say).
         self._written_unloaded: dict[int, NamespaceRow] = {}
+        # Why a namespace's file was not used when it was loaded last (None: it was, or there was none).
+        self._rejected: dict[int, str] = {}
         self._lock = threading.RLock()
 
     @property
     def kind(self) -> str:
         return self._kind
 
-    def path(self, ns: NamespaceRow) -> Path:
-        return self._path(ns.id)
+    def path(self, ns: NamespaceRow) -> Path | None:
+        """The namespace's index file; None when index files are not kept (an in-memory database)."""
+        return None if self._dir is None else self._dir / f"ns-{ns.id}.{self._kind}.idx"
 
-    def _path(self, ns_id: int) -> Path:
-        return self._dir / f"ns-{ns_id}.{self._kind}.idx"
+    def rejected(self, ns: NamespaceRow) -> str | None:
+        """Why the namespace's index file was rebuilt instead of loaded, the last time it was loaded."""
+        return self._rejected.get(ns.id)
 
     def memory_bytes(self) -> int:
         """Bytes held by the loaded replicas (estimate)."""
@@ -159,14 +178,15 @@ class IndexReplicas:
             if touched is not None:
                 replica.attributes.touch(*touched)
             replica.index.version = version
-            self._checkpoint_if_due(ns.id, replica)
+            self._checkpoint_if_due(replica)
 
     def rebuild(self, ns: NamespaceRow) -> Replica:
         """Drop the replica and rebuild it from SQL's vector blobs, then save it."""
         with self._lock:
             replica = self._build(ns)
             self._loaded[ns.id] = replica
-            self._save(ns.id, replica)
+            self._rejected.pop(ns.id, None)
+            self._save(replica)
             return replica
 
     def checkpoint(self, ns: NamespaceRow | None = None) -> None:
@@ -174,18 +194,26 @@ class IndexReplicas:
         with self._lock:
             for ns_id, replica in list(self._loaded.items()):
                 if (ns is None or ns_id == ns.id) and self._saved_version.get(ns_id) != replica.version:
-                    self._save(ns_id, replica)
+                    self._save(replica)
 
     def close(self) -> None:
         """Checkpoint every loaded replica; give namespaces written here but never loaded an index file.
 
-        Without that file the next process would have to rebuild it from SQL.
+        Without that file the next process would have to rebuild it from SQL. Nothing here raises: what
+        cannot be saved is logged, and rebuilt or replayed from SQL by the next process.
         """
         with self._lock:
             self.checkpoint()
             for ns_id, ns in self._written_unloaded.items():
-                if ns_id not in self._loaded and not self._path(ns_id).exists():
-                    self._save(ns_id, self._build(ns))
+                path = self.path(ns)
+                if ns_id in self._loaded or path is None or path.exists():
+                    continue
+                try:
+                    replica = self._build(ns)
+                except AgentMemError as exc:
+                    logger.warning("could not build the index of namespace %r to save it: %s", ns.name, exc)
+                    continue
+                self._save(replica)
             self._written_unloaded.clear()
             self._loaded.clear()
 
@@ -200,11 +228,14 @@ class IndexReplicas:
                 continue
             replica = self._loaded.pop(ns_id)
             if self._saved_version.get(ns_id) != replica.version:
-                self._save(ns_id, replica)
+                self._save(replica)
             total -= replica.memory_bytes()
 
     def _load(self, ns: NamespaceRow) -> Replica:
+        self._rejected.pop(ns.id, None)
         path = self.path(ns)
+        if path is None:
+            return self._build(ns)
         try:
             index = load_index(path)
         except FileNotFoundError:
@@ -214,24 +245,55 @@ class IndexReplicas:
                 logger.info("no saved %s index for namespace %r yet: building it from SQL", self._kind, ns.name)
             return self._build(ns)
         except IndexCorruptError as exc:
-            logger.warning("%s: rebuilding it from SQL", exc)
-            return self._build(ns)
+            return self._rebuilt(ns, str(exc))
+        except OSError as exc:  # a folder where the file should be, no permission to read it…
+            return self._rebuilt(ns, f"vector index {path} cannot be read ({exc.strerror or exc})")
         active = self._snapshots.active_rows(ns)
-        current = active.version
-        if index.kind != self._kind or index.dimensions != ns.dimensions or index.version > current:
-            logger.warning(
-                "vector index %s does not match the database (kind %s, %d-d, version %d; database %d-d at "
-                "version %d): rebuilding it from SQL",
-                path, index.kind, index.dimensions, index.version, ns.dimensions, current,
-            )  # fmt: skip
-            return self._build(ns)
+        reason = self._mismatch(ns, index, active)
+        if reason is not None:
+            return self._rebuilt(ns, f"vector index {path} {reason}")
         self._saved_version[ns.id] = index.version
         # The attributes must describe exactly the memories the index holds, as the replay that follows
         # adds what the file missed to both: attributes of newer memories would hide them from it.
         attributes = MemoryAttributes(
             active.ids, active.last_accessed, active.importance, active.chunks, active.created_at
         )
-        return Replica(index, attributes.select(np.isin(attributes.ids, index.ids())))
+        return Replica(index, attributes.select(np.isin(attributes.ids, index.ids())), ns)
+
+    def _identity(self, ns: NamespaceRow) -> dict[str, str | int]:
+        return {
+            "database": self._ledger.database_id(),
+            "namespace_id": ns.id,
+            "namespace": ns.name,
+            "model": ns.model_id,
+            "dimensions": ns.dimensions,
+        }
+
+    def _mismatch(self, ns: NamespaceRow, index: VectorIndex, active: ActiveRows) -> str | None:
+        """Why a loaded index is not this namespace's cache at a version SQL has passed; None if it is."""
+        if index.kind != self._kind or index.dimensions != ns.dimensions:
+            return f"is a {index.dimensions}-d {index.kind} index, not the {ns.dimensions}-d {self._kind} expected"
+        found = index.identity
+        for field, expected in self._identity(ns).items():
+            if found.get(field) != expected:
+                return f"belongs to another {field.replace('_', ' ')} ({found.get(field)!r}, expected {expected!r})"
+        if index.version > active.version:
+            return f"is at version {index.version}, ahead of the database's {active.version}"
+        token = found.get("checkpoint")
+        if not isinstance(token, str) or not self._ledger.confirms(
+            ns.id, kind=self._kind, version=index.version, token=token
+        ):
+            return (
+                f"was written at version {index.version} from a state the database does not record (a backup "
+                "restored, or the database created again)"
+            )
+        return None
+
+    def _rebuilt(self, ns: NamespaceRow, reason: str) -> Replica:
+        logger.warning("%s: rebuilding it from SQL", reason)
+        replica = self._build(ns)
+        self._rejected[ns.id] = reason
+        return replica
 
     def _build(self, ns: NamespaceRow) -> Replica:
         snapshot = self._snapshots.active(ns)
@@ -240,7 +302,7 @@ class IndexReplicas:
             index.upsert(snapshot.vector_ids, snapshot.vectors.rows)
         index.version = snapshot.version
         self._saved_version.pop(ns.id, None)
-        return Replica(index, _attributes(snapshot))
+        return Replica(index, _attributes(snapshot), ns)
 
     def _replay(self, ns: NamespaceRow, replica: Replica) -> None:
         changes = self._snapshots.changes_since(ns, replica.version)
@@ -249,18 +311,36 @@ class IndexReplicas:
         if len(changes.active.ids):
             _upsert(replica, changes.active)
         replica.index.version = changes.version
-        self._checkpoint_if_due(ns.id, replica)
+        self._checkpoint_if_due(replica)
 
-    def _checkpoint_if_due(self, ns_id: int, replica: Replica) -> None:
-        behind = replica.version - self._saved_version.get(ns_id, 0)
+    def _checkpoint_if_due(self, replica: Replica) -> None:
+        behind = replica.version - self._saved_version.get(replica.namespace.id, 0)
         if behind >= max(MIN_CHANGES_BEFORE_CHECKPOINT, len(replica.index) // 10):
-            self._save(ns_id, replica)
+            self._save(replica)
 
-    def _save(self, ns_id: int, replica: Replica) -> None:
-        path = self._path(ns_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        replica.index.save(path)
-        self._saved_version[ns_id] = replica.version
+    def _save(self, replica: Replica) -> None:
+        """Checkpoint a replica to its file: the token goes to SQL first, then the file that carries it.
+
+        A failure is logged, not raised: the index is derived state, SQL already holds every change, and
+        the next checkpoint tries again (a process that finds no usable file rebuilds it from SQL).
+        """
+        ns = replica.namespace
+        path = self.path(ns)
+        if path is None:
+            return
+        try:
+            token = self._ledger.record(ns.id, kind=self._kind, version=replica.version)
+            replica.index.identity = {**self._identity(ns), "checkpoint": token}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            replica.index.save(path)
+        except (OSError, AgentMemError) as exc:
+            logger.warning(
+                "could not save the %s index of namespace %r to %s (%s): SQL holds every change; the next "
+                "checkpoint tries again",
+                self._kind, ns.name, path, exc,
+            )  # fmt: skip
+            return
+        self._saved_version[ns.id] = replica.version
 
 
 def _remove(replica: Replica, ids: NDArray[np.int64]) -> None:
