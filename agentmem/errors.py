@@ -4,7 +4,8 @@ Every error agentmem raises on purpose derives from :class:`AgentMemError`::
 
     AgentMemError
     ├── ConfigError                  bad option, path, URL or argument: fix the call
-    │   └── MissingDependencyError   an optional package is absent: names the extra to install
+    │   ├── MissingDependencyError   an optional package is absent: names the extra to install
+    │   └── ImportRejectedError      memories to import are invalid: every problem, nothing imported
     ├── SchemaError                  the database schema is not the one this version expects
     │   └── SchemaOutOfDateError     migrations are pending: run `agentmem migrate`
     ├── MemoryNotFoundError          no memory with that id in this namespace
@@ -20,11 +21,14 @@ error hook), so no layer above the database imports SQLAlchemy to catch them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "AgentMemError",
     "ConfigError",
     "DatabaseError",
     "EmbedderMismatchError",
+    "ImportRejectedError",
     "IndexCorruptError",
     "LLMError",
     "MemoryNotFoundError",
@@ -54,6 +58,24 @@ class MissingDependencyError(ConfigError, ImportError):
         self.package = package
         self.extra = extra
         super().__init__(f"{package} is not installed: run `pip install 'agentmem[{extra}]'`")
+
+
+class ImportRejectedError(ConfigError):
+    """Memories to import are invalid; nothing was imported.
+
+    Attributes:
+        problems: every problem found, each naming where it is (``memory #3``, ``backup.jsonl:7``) and what
+            to change, in input order.
+    """
+
+    SHOWN = 10
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        more = len(self.problems) - self.SHOWN
+        listed = "; ".join(self.problems[: self.SHOWN]) + (f"; and {more} more" if more > 0 else "")
+        plural = "" if len(self.problems) == 1 else "s"
+        super().__init__(f"nothing imported, {len(self.problems)} problem{plural}: {listed}")
 
 
 class SchemaError(AgentMemError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from agentmem import ExportedMemory, read_jsonl, write_jsonl
+from agentmem import ExportedMemory, ImportRejectedError, read_jsonl, write_jsonl
 from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.parsing import check_input_file, read_text_lines
 from agentmem.cli.render import err, out, print_json, stats_json
@@ -69,15 +70,27 @@ def import_(
     settings = settings_of(ctx)
     check_input_file(file, option="FILE")
     lines = read_text_lines(file)
-    items = list(read_jsonl(io.StringIO("\n".join(lines)), name="<stdin>" if file == "-" else file))
+    name = "<stdin>" if file == "-" else file
+    items = list(read_jsonl(io.StringIO("\n".join(lines)), name=name))
+    numbers = [number for number, line in enumerate(lines, start=1) if line.strip()]
     groups = _by_namespace(items, settings)
     imported: dict[str, list[int]] = {}
     if groups:
         first = next(iter(groups))
         with settings.store(embeds=True, namespace=first) as store:
-            for name, batch in groups.items():
-                target = store if name == first else store.with_namespace(name)
-                imported[name] = target.import_memories(batch, keep_ids=not new_ids)
+            targets = {n: store if n == first else store.with_namespace(n) for n in groups}
+            # Every namespace's memories are checked before any is imported: one bad line imports nothing.
+            problems: list[str] = []
+            for n, batch in groups.items():
+                try:
+                    targets[n].import_memories([item for _, item in batch], keep_ids=not new_ids, dry_run=True)
+                except ImportRejectedError as exc:
+                    lines_of = {i: f"{name}:{numbers[position]}" for i, (position, _) in enumerate(batch)}
+                    problems.extend(_relabelled(exc.problems, lines_of))
+            if problems:
+                raise ImportRejectedError(sorted(problems, key=_line_number))
+            for n, batch in groups.items():
+                imported[n] = targets[n].import_memories([item for _, item in batch], keep_ids=not new_ids)
     if as_json:
         print_json({"imported": imported})
         return
@@ -87,12 +100,28 @@ def import_(
         out().print(f"{file}: nothing to import")
 
 
-def _by_namespace(items: list[ExportedMemory], settings: Settings) -> dict[str, list[ExportedMemory]]:
-    groups: dict[str, list[ExportedMemory]] = {}
-    for item in items:
+def _by_namespace(items: list[ExportedMemory], settings: Settings) -> dict[str, list[tuple[int, ExportedMemory]]]:
+    """The items (with their position in the file) by the namespace they go to."""
+    groups: dict[str, list[tuple[int, ExportedMemory]]] = {}
+    for position, item in enumerate(items):
         name = settings.namespace if settings.namespace_given else (item.record.namespace or settings.namespace)
-        groups.setdefault(name, []).append(item)
+        groups.setdefault(name, []).append((position, item))
     return groups
+
+
+def _relabelled(problems: Iterable[str], lines_of: dict[int, str]) -> list[str]:
+    """``memory #3: ...`` as ``file.jsonl:7: ...``."""
+    relabelled = []
+    for problem in problems:
+        found = re.match(r"memory #(\d+): ", problem)
+        where = lines_of.get(int(found.group(1))) if found else None
+        relabelled.append(problem if found is None or where is None else f"{where}: {problem[found.end() :]}")
+    return relabelled
+
+
+def _line_number(problem: str) -> int:
+    found = re.match(r".*?:(\d+): ", problem)
+    return int(found.group(1)) if found else 0
 
 
 def reindex(ctx: typer.Context, as_json: JsonFlag = False) -> None:

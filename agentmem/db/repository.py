@@ -8,7 +8,7 @@ reader that has seen version ``v`` has seen every change up to ``v``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -39,6 +39,8 @@ _RECORDS_BY_ID = select(*RECORD_COLUMNS).where(
     memories.c.id.in_(bindparam("ids", expanding=True)), (memories.c.namespace_id + 0) == bindparam("namespace_id")
 )
 _VERSION = select(namespaces.c.version).where(namespaces.c.id == bindparam("namespace_id"))
+# Ids per IN (...) list: well under SQLite's limit of bound parameters per statement.
+_ID_BATCH = 10_000
 
 
 class Repository:
@@ -360,6 +362,16 @@ class Repository:
                 blob = bytes(r.embedding) if with_vectors else None
                 yield record_from_row(r, namespace=ns.name), tuple(sources.get(int(r.id), ())), blob, r.embedded_text
             after = ids[-1]
+
+    def owners(self, ids: Iterable[int]) -> dict[int, int]:
+        """The namespace id holding each of ``ids`` that is a memory of this database."""
+        wanted, found = sorted(set(ids)), {}
+        with reading(self._engine) as conn:
+            for start in range(0, len(wanted), _ID_BATCH):
+                batch = wanted[start : start + _ID_BATCH]
+                rows = conn.execute(select(memories.c.id, memories.c.namespace_id).where(memories.c.id.in_(batch)))
+                found.update({int(i): int(ns) for i, ns in rows})
+        return found
 
     def import_rows(self, ns: NamespaceRow, rows: Sequence[ImportedRow], *, keep_ids: bool) -> tuple[list[int], int]:
         """Insert exported memories in one transaction, keeping their ids (or giving new ones).

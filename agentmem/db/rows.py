@@ -33,8 +33,11 @@ def to_epoch(when: datetime) -> float:
     """Seconds since the Unix epoch of a timezone-aware datetime.
 
     Raises:
-        ConfigError: ``when`` is naive (its meaning would depend on the machine's time zone).
+        ConfigError: ``when`` is not a datetime, or is naive (its meaning would depend on the machine's time
+            zone).
     """
+    if not isinstance(when, datetime):
+        raise ConfigError(f"expected a timezone-aware datetime, not {type(when).__name__} {when!r}")
     if when.tzinfo is None or when.utcoffset() is None:
         raise ConfigError(
             f"datetime {when.isoformat()} has no time zone: pass an aware one, e.g. datetime.now(timezone.utc)"

@@ -8,9 +8,9 @@ from numpy.typing import NDArray
 from agentmem.db.rows import ImportedRow, to_epoch, vectors_from_blob
 from agentmem.db.snapshots import Snapshot
 from agentmem.store.database import Database
+from agentmem.store.import_checks import check_import
 from agentmem.store.namespace import NamespaceBinding
-from agentmem.store.validation import check_new_memory
-from agentmem.types import ExportedMemory, NewMemory, content_hash
+from agentmem.types import ExportedMemory, content_hash
 from agentmem.vectors import MemoryVectors
 
 __all__ = ["import_memories"]
@@ -24,12 +24,7 @@ def import_memories(
     keep_ids: bool,
 ) -> list[int]:
     """Insert ``batch`` in one transaction and update the namespace's replica (see MemoryStore.import_memories)."""
-    for position, item in enumerate(batch):
-        r = item.record
-        check_new_memory(
-            NewMemory(r.text, r.importance, r.kind, r.metadata, r.created_at, key=r.key), now=0.0, position=position
-        )
-        to_epoch(r.last_accessed_at)
+    check(parts, binding, batch, keep_ids=keep_ids)
     if not batch:
         return []
     ns = binding.for_write(now=to_epoch(parts.clock()))
@@ -69,6 +64,21 @@ def import_memories(
         ),
     )
     return ids
+
+
+def check(parts: Database, binding: NamespaceBinding, batch: list[ExportedMemory], *, keep_ids: bool) -> None:
+    """Check ``batch`` as :func:`import_memories` would, writing nothing (ImportRejectedError: every problem)."""
+    existing = binding.row()
+    embedder = parts.embedding.embedder
+    check_import(
+        batch,
+        namespace_id=None if existing is None else existing.id,
+        namespace=binding.name,
+        model_id=embedder.model_id,
+        dimensions=embedder.dimensions,
+        keep_ids=keep_ids,
+        owners=parts.repository.owners,
+    )
 
 
 def _embedded(item: ExportedMemory) -> str:

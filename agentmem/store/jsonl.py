@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from agentmem.errors import ConfigError
+from agentmem.errors import ConfigError, ImportRejectedError
 from agentmem.types import ExportedMemory, MemoryRecord
 
 __all__ = ["FORMAT_VERSION", "memory_from_json", "memory_to_json", "read_jsonl", "write_jsonl"]
@@ -51,47 +51,54 @@ def memory_to_json(item: ExportedMemory) -> dict[str, Any]:
 
 
 def memory_from_json(line: dict[str, Any], *, where: str = "line") -> ExportedMemory:
-    """Parse one exported object.
+    """Parse one exported object, checking the type of every field (values are checked on import).
 
     Raises:
         ConfigError: a field is missing or of the wrong type (the message names the line and field).
     """
     try:
         if line.get("format", FORMAT_VERSION) != FORMAT_VERSION:
-            raise ConfigError(
-                f"{where}: export format {line.get('format')} is not supported (expected {FORMAT_VERSION})"
-            )
+            raise ConfigError(f"export format {line.get('format')!r} is not supported (expected {FORMAT_VERSION})")
         status = line.get("status", "active")
         if status not in ("active", "archived"):
-            raise ConfigError(f"{where}: status must be 'active' or 'archived', not {status!r}")
-        record = MemoryRecord(
-            id=int(line["id"]),
-            namespace=str(line.get("namespace", "")),
-            text=_str(line["text"], "text", where),
-            kind=_str(line.get("kind", "observation"), "kind", where),
-            importance=float(line.get("importance", 0.5)),
-            created_at=_time(line["created_at"], "created_at", where),
-            last_accessed_at=_time(line.get("last_accessed_at", line["created_at"]), "last_accessed_at", where),
-            access_count=int(line.get("access_count", 0)),
-            status=status,
-            metadata=dict(line.get("metadata") or {}),
-            superseded_by=None if line.get("superseded_by") is None else int(line["superseded_by"]),
-            version=int(line.get("version", 0)),
-            key=None if line.get("key") is None else _str(line["key"], "key", where),
+            raise ConfigError(f"status must be 'active' or 'archived', not {status!r}")
+        metadata = line.get("metadata", {})
+        if not isinstance(metadata, dict):
+            raise ConfigError(f"metadata must be a JSON object, not {type(metadata).__name__}")
+        superseded_by, key, view, embedding = (
+            line.get(f) for f in ("superseded_by", "key", "embedded_text", "embedding")
         )
-        embedding, view = line.get("embedding"), line.get("embedded_text")
+        sources = line.get("sources", [])
+        if not isinstance(sources, list):
+            raise ConfigError("sources must be a list of memory ids")
+        model_id = line.get("model_id")
+        if model_id is not None and not isinstance(model_id, str):
+            raise ConfigError("model_id must be a string")
+        record = MemoryRecord(
+            id=_int(line["id"], "id"),
+            namespace=_str(line.get("namespace", ""), "namespace"),
+            text=_str(line["text"], "text"),
+            kind=_str(line.get("kind", "observation"), "kind"),
+            importance=_number(line.get("importance", 0.5), "importance"),
+            created_at=_time(line["created_at"], "created_at"),
+            last_accessed_at=_time(line.get("last_accessed_at", line["created_at"]), "last_accessed_at"),
+            access_count=_int(line.get("access_count", 0), "access_count"),
+            status=status,
+            metadata=metadata,
+            superseded_by=None if superseded_by is None else _int(superseded_by, "superseded_by"),
+            version=_int(line.get("version", 0), "version"),
+            key=None if key is None else _str(key, "key"),
+        )
         return ExportedMemory(
             record=record,
-            sources=tuple(int(i) for i in line.get("sources", ())),
-            model_id=line.get("model_id"),
-            embedding=None if embedding is None else base64.b64decode(embedding, validate=True),
-            embedded_text=None if view is None else _str(view, "embedded_text", where),
+            sources=tuple(_int(i, "sources") for i in sources),
+            model_id=model_id,
+            embedding=None if embedding is None else base64.b64decode(_str(embedding, "embedding"), validate=True),
+            embedded_text=None if view is None else _str(view, "embedded_text"),
         )
-    except ConfigError:
-        raise  # already names the line (ConfigError is a ValueError: not wrapped twice)
     except KeyError as exc:
         raise ConfigError(f"{where}: missing field {exc.args[0]!r}") from exc
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError) as exc:  # ConfigError included: named here, once
         raise ConfigError(f"{where}: {exc}") from exc
 
 
@@ -105,34 +112,60 @@ def write_jsonl(items: Iterable[ExportedMemory], out: TextIO) -> int:
 
 
 def read_jsonl(source: TextIO, *, name: str = "input") -> Iterator[ExportedMemory]:
-    """Parse JSON lines (blank lines skipped).
+    """Parse JSON lines (blank lines skipped), all of them before the first is given out.
 
     Raises:
-        ConfigError: a line is not JSON or not an exported memory (names the line number).
+        ImportRejectedError: lines that are not JSON objects or not exported memories, every one of them
+            (each named ``<name>:<line number>``).
     """
+    items, problems = [], []
     for number, raw in enumerate(source, start=1):
         if not raw.strip():
             continue
         where = f"{name}:{number}"
         try:
             obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{where}: not valid JSON ({exc.msg})") from exc
+        except (json.JSONDecodeError, RecursionError) as exc:
+            problems.append(f"{where}: not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})")
+            continue
         if not isinstance(obj, dict):
-            raise ConfigError(f"{where}: expected a JSON object")
-        yield memory_from_json(obj, where=where)
+            problems.append(f"{where}: expected a JSON object")
+            continue
+        try:
+            items.append(memory_from_json(obj, where=where))
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ImportRejectedError(problems)
+    yield from items
 
 
-def _str(value: object, field: str, where: str) -> str:
+def _str(value: object, field: str) -> str:
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: {field} must be a string")
+        raise ConfigError(f"{field} must be a string, not {type(value).__name__}")
     return value
 
 
-def _time(value: object, field: str, where: str) -> datetime:
+def _int(value: object, field: str) -> int:
+    # JSON true is not 1, and 3.0 is not an id.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{field} must be an integer, not {value!r}")
+    return value
+
+
+def _number(value: object, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{field} must be a number, not {value!r}")
+    return float(value)
+
+
+def _time(value: object, field: str) -> datetime:
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: {field} must be an ISO 8601 string")
-    parsed = datetime.fromisoformat(value)
+        raise ConfigError(f"{field} must be an ISO 8601 string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{field} {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
-        raise ConfigError(f"{where}: {field} {value!r} has no time zone offset")
+        raise ConfigError(f"{field} {value!r} has no time zone offset")
     return parsed

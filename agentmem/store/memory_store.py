@@ -439,25 +439,33 @@ class MemoryStore:
         for record, sources, blob, embedded_text in self._db.repository.export_rows(ns, with_vectors=vectors):
             yield ExportedMemory(record, sources, ns.model_id if vectors else None, blob, embedded_text)
 
-    def import_memories(self, items: Iterable[ExportedMemory], *, keep_ids: bool = True) -> list[int]:
+    def import_memories(
+        self, items: Iterable[ExportedMemory], *, keep_ids: bool = True, dry_run: bool = False
+    ) -> list[int]:
         """Restore exported memories into this namespace exactly as they were, in one transaction.
 
-        Vectors exported with the same model are used as they are; others are embedded again (through
-        the embedding cache).
+        Every field of every item is checked first (ids, types, vectors, links); one problem imports
+        nothing. Vectors exported with the same model are used as they are; others are embedded again
+        (through the embedding cache).
 
         Args:
             items: exported memories (from :meth:`export_memories` or :func:`agentmem.store.jsonl.read_jsonl`).
             keep_ids: keep their ids (so references to them stay valid); False gives new ids and remaps
                 provenance links.
+            dry_run: only check the items, write nothing (returns no ids).
 
         Returns:
             The ids of the imported memories, in order.
 
         Raises:
-            ConfigError: an invalid item, or ``keep_ids`` with ids already used in this database.
+            ImportRejectedError: every invalid item, by position (``memory #i``), and why.
+            ConfigError: ``keep_ids`` with ids already used in this database.
         """
         self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         with self._db.lock:
+            if dry_run:
+                importing.check(self._db, self._binding, list(items), keep_ids=keep_ids)
+                return []
             return importing.import_memories(self._db, self._binding, list(items), keep_ids=keep_ids)
 
     # -- distilling and forgetting -----------------------------------------------------------------

@@ -15,6 +15,10 @@ __all__ = ["DEFAULT_IMPORTANCE", "check_namespace", "check_new_memory", "check_q
 DEFAULT_IMPORTANCE = 0.5
 """Importance given to a memory added without one (the middle of the [0, 1] scale)."""
 
+MAX_METADATA_DEPTH = 64
+"""Nesting levels metadata may have: the databases' JSON functions refuse very deep documents (SQLite at
+1,000), and filters read only the top level."""
+
 
 def check_query(query: object, k: object) -> None:
     """A query string must not be blank (a list of messages is checked when its query is built)."""
@@ -27,7 +31,21 @@ def check_query(query: object, k: object) -> None:
 def check_namespace(name: str) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > 255:
         raise ConfigError(f"namespace must be a non-blank string of at most 255 characters, not {name!r}")
+    _check_storable(name, "namespace")
     return name
+
+
+def _check_storable(value: str, field: str) -> None:
+    """Text every database stores as it is: valid UTF-8 (no lone surrogate), no NUL (PostgreSQL refuses it)."""
+    if "\x00" in value:
+        raise ConfigError(f"{field} contains a NUL character; remove it")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(
+            f"{field} contains a lone surrogate ({value[exc.start]!r} at {exc.start}), which is not valid "
+            "Unicode text: decode the source with errors='replace', or remove it"
+        ) from None
 
 
 def check_new_memory(
@@ -36,14 +54,18 @@ def check_new_memory(
     where = f"memory #{position}"
     if not isinstance(item.text, str) or not item.text.strip():
         raise ConfigError(f"{where}: text must be a non-blank string")
-    if "\x00" in item.text:
-        raise ConfigError(f"{where}: text contains a NUL character; remove it")
     if item.embed_text is not None and (not isinstance(item.embed_text, str) or not item.embed_text.strip()):
         raise ConfigError(f"{where}: embed_text must be None or a non-blank string")
     if not isinstance(item.kind, str) or not item.kind.strip() or len(item.kind) > 64:
         raise ConfigError(f"{where}: kind must be a non-blank string of at most 64 characters")
     if item.key is not None and (not isinstance(item.key, str) or len(item.key) > 255 or "\x00" in item.key):
         raise ConfigError(f"{where}: key must be None or a string of at most 255 characters without NUL")
+    for field, value in (("text", item.text), ("embed_text", item.embed_text), ("kind", item.kind), ("key", item.key)):
+        try:
+            if value is not None:
+                _check_storable(value, field)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     importance = DEFAULT_IMPORTANCE if item.importance is None else item.importance
     if isinstance(importance, bool) or not isinstance(importance, (int, float)) or not math.isfinite(importance):
         raise ConfigError(f"{where}: importance must be a number in [0, 1], not {importance!r}")
@@ -52,11 +74,36 @@ def check_new_memory(
     if not isinstance(item.metadata, Mapping) or not all(isinstance(k, str) for k in item.metadata):
         raise ConfigError(f"{where}: metadata must be a mapping with string keys")
     try:
-        metadata = json.loads(json.dumps(dict(item.metadata), allow_nan=False))
+        encoded = json.dumps(dict(item.metadata), allow_nan=False, ensure_ascii=False)
+        metadata = json.loads(encoded)
+        too_deep = _depth(metadata) > MAX_METADATA_DEPTH
+    except RecursionError:
+        too_deep = True
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: metadata must be JSON-serialisable ({exc})") from exc
-    created = now if item.created_at is None else to_epoch(item.created_at)
+    if too_deep:
+        raise ConfigError(f"{where}: metadata is nested more than {MAX_METADATA_DEPTH} levels deep: flatten it")
+    try:
+        _check_storable(encoded.replace("\\u0000", "\x00"), "metadata")
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    try:
+        created = now if item.created_at is None else to_epoch(item.created_at)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: created_at: {exc}") from None
     return item.text, item.kind, float(importance), created, metadata
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of a JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def validate_memories(items: Iterable[NewMemory], *, start: int = 0) -> None:
