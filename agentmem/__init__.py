@@ -38,6 +38,7 @@ from agentmem.store.schema import DatabaseSchema, database_location, database_sc
 from agentmem.store.validation import validate_memories
 from agentmem.text.prompt import render_line
 from agentmem.types import (
+    AddOutcome,
     Embedder,
     ExportedMemory,
     ImportanceScorer,
@@ -57,6 +58,7 @@ from agentmem.types import (
 )
 
 __all__ = [
+    "AddOutcome",
     "AgentMemError",
     "AgentMemory",
     "ChatClient",

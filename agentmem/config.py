@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from agentmem.errors import ConfigError
-from agentmem.types import Tokenizer
+from agentmem.types import Tokenizer, UpdateJudge
 
 __all__ = [
     "DEFAULT_SCORING",
@@ -251,12 +251,16 @@ class MemoryPolicy:
             are archived (None: no limit).
         reflection: when and how observations are grouped into reflections.
         forget_half_life: the recency half-life of retention (see :mod:`agentmem.consolidation.retention`).
+        updates: detects, on add, a new memory that restates an active one with a changed value and makes
+            it supersede that one (an :class:`~agentmem.types.UpdateJudge`); None: only explicit updates
+            (``supersedes=``, :meth:`agentmem.MemoryStore.update`).
     """
 
     dedupe: bool = True
     max_active: int | None = None
     reflection: ReflectionPolicy = field(default_factory=ReflectionPolicy)
     forget_half_life: timedelta = timedelta(days=30)
+    updates: UpdateJudge | None = None
 
     def __post_init__(self) -> None:
         if self.max_active is not None and self.max_active < 1:

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from agentmem.errors import ConfigError
 
 __all__ = [
+    "AddOutcome",
     "Embedder",
     "ExportedMemory",
     "ImportanceScorer",
@@ -31,6 +32,7 @@ __all__ = [
     "SearchHit",
     "Summarizer",
     "Tokenizer",
+    "UpdateJudge",
     "content_hash",
 ]
 
@@ -55,9 +57,13 @@ class MemoryRecord:
         access_count: how many times recall returned it.
         status: ``active`` (searchable) or ``archived`` (kept in SQL, out of the vector index).
         metadata: caller's JSON metadata.
-        superseded_by: id of the reflection that replaced it, if any.
+        superseded_by: id of the memory that replaced it, if any: a newer version of it (then
+            ``valid_to`` is set) or a reflection that summarises it.
         version: the namespace version of its last change.
         key: the caller's key, unique in the namespace (see :attr:`NewMemory.key`), or None.
+        valid_from: when it became true (event time; ``created_at`` unless the caller said otherwise).
+        valid_to: when a newer memory replaced it (the successor's ``valid_from``); None while it holds.
+        supersedes: id of the memory this one replaced (``superseded_by`` of that one is this id), or None.
     """
 
     id: int
@@ -73,6 +79,19 @@ class MemoryRecord:
     superseded_by: int | None
     version: int
     key: str | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    supersedes: int | None = None
+
+    @property
+    def superseded(self) -> bool:
+        """Whether a newer version replaced it (archived, ``valid_to`` set, ``superseded_by`` the successor)."""
+        return self.valid_to is not None
+
+    @property
+    def valid_since(self) -> datetime:
+        """When it became true: ``valid_from``, or ``created_at`` for a record built without one."""
+        return self.created_at if self.valid_from is None else self.valid_from
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +110,10 @@ class NewMemory:
             address memories by key (:meth:`agentmem.MemoryStore.get_by_keys`). Adding a memory whose key is
             taken replaces the memory holding it in the same transaction: the new one gets a new id and
             keeps the old one's creation time. Keyed memories are never folded as duplicates.
+        valid_from: when what it says became true (event time); default: ``created_at``.
+        supersedes: id of an active memory of the namespace that this one replaces (a newer value of the
+            same fact): in the same transaction the old one is archived with ``valid_to`` = this one's
+            ``valid_from`` and ``superseded_by`` = this one's id. Never folded as a duplicate.
     """
 
     text: str
@@ -100,6 +123,31 @@ class NewMemory:
     created_at: datetime | None = None
     embed_text: str | None = None
     key: str | None = None
+    valid_from: datetime | None = None
+    supersedes: int | None = None
+
+
+AddAction = Literal["added", "strengthened", "superseded"]
+
+
+@dataclass(frozen=True, slots=True)
+class AddOutcome:
+    """What adding one memory did (:meth:`agentmem.MemoryStore.add_detailed`, :meth:`~agentmem.MemoryStore.update`).
+
+    Attributes:
+        memory: the memory as stored now: the new one, or the existing one it repeated.
+        action: ``added`` (a new memory), ``strengthened`` (the exact text of an active memory: that memory
+            got one more access, the higher importance, the new metadata keys merged in and the earlier
+            creation time; no copy stored), or ``superseded`` (a new memory that replaced an older version
+            of the same fact, given or detected).
+        superseded: the replaced memory as it is now (archived, ``valid_to`` set), when ``superseded``.
+        reason: why it superseded (``explicit``, or what the update detector saw), else empty.
+    """
+
+    memory: MemoryRecord
+    action: AddAction
+    superseded: MemoryRecord | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +268,10 @@ class MemoryFilter:
         created_before: only memories created before this time.
         accessed_after: only memories last accessed at or after this time.
         accessed_before: only memories last accessed before this time.
-        include_archived: also consider memories archived by reflection or pruning.
+        include_archived: also consider memories archived by reflection or pruning (and superseded ones).
+        include_superseded: also consider memories a newer version replaced (out of recall by default).
+        valid_at: only memories that held at this time (``valid_from <= valid_at < valid_to``), superseded
+            ones included: what the store knew was true then (``recall(as_of=...)``).
     """
 
     kinds: tuple[str, ...] | None = None
@@ -230,6 +281,8 @@ class MemoryFilter:
     accessed_after: datetime | None = None
     accessed_before: datetime | None = None
     include_archived: bool = False
+    include_superseded: bool = False
+    valid_at: datetime | None = None
 
     @property
     def restricts_active(self) -> bool:
@@ -241,7 +294,13 @@ class MemoryFilter:
             or self.created_before
             or self.accessed_after
             or self.accessed_before
+            or self.valid_at
         )
+
+    @property
+    def includes_inactive(self) -> bool:
+        """Whether memories out of the vector index (archived, superseded) may pass it."""
+        return self.include_archived or self.include_superseded or self.valid_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +372,20 @@ class ImportanceScorer(Protocol):
 
     def score(self, texts: Sequence[str], *, context: Sequence[str] = ()) -> list[float]:
         """Return one importance in [0, 1] per text; ``context`` holds the namespace's recent memories (novelty)."""
+        ...
+
+
+class UpdateJudge(Protocol):
+    """Decides whether a new memory restates a stored one with a changed value (a newer version of it).
+
+    Asked on add for each new memory and the most similar active memories (cosine at least
+    ``min_similarity``): a reason for each pair that is an update supersedes the stored memory.
+    """
+
+    min_similarity: float
+
+    def judge(self, pairs: Sequence[tuple[str, str, float]]) -> list[str | None]:
+        """For each ``(new text, stored text, cosine)``: why the new one updates the stored one, or None."""
         ...
 
 

@@ -1,4 +1,4 @@
-"""Commands on individual memories: add, ls, show, forget."""
+"""Commands on individual memories: add, ls, show, history, forget."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ from agentmem.cli.parsing import (
 )
 from agentmem.cli.render import err, out, print_json, record_json
 from agentmem.cli.settings import settings_of
-from agentmem.cli.tables import memories_table, memory_view
+from agentmem.cli.tables import history_table, memories_table, memory_view
 
-__all__ = ["JsonFlag", "MetaOption", "SortKey", "add", "forget", "ls", "show"]
+__all__ = ["JsonFlag", "MetaOption", "SortKey", "add", "forget", "history", "ls", "show"]
 
 JsonFlag = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON (for scripts) instead of a table.")]
 MetaOption = Annotated[
@@ -67,11 +67,17 @@ def add(
     ] = None,
     file_format: Annotated[FileFormat, typer.Option("--format", help="How to read --file.")] = FileFormat.auto,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Memories embedded per batch.")] = 256,
+    supersedes: Annotated[
+        int | None,
+        typer.Option("--supersedes", metavar="ID", help="The memory this one replaces (kept as its history)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Remember a text, or every memory in a file (with a progress bar)."""
     if (text is None) == (file is None):
         raise typer.BadParameter("give either TEXT or --file, not both or neither", param_hint="'TEXT' / '--file'")
+    if supersedes is not None and file is not None:
+        raise typer.BadParameter("--supersedes takes one TEXT, not --file", param_hint="'--supersedes'")
     defaults = NewMemory(
         text=text if text is not None else "",  # with --file, each line gives the text
         importance=importance,
@@ -84,23 +90,38 @@ def add(
         if text is None or not text.strip():
             raise typer.BadParameter("the text is blank: give the text to remember", param_hint="'TEXT'")
         with settings.store(embeds=True) as store:
-            newest = _newest_id(store)
-            record = store.add(
+            item = NewMemory(
                 defaults.text,
-                importance=defaults.importance,
-                kind=defaults.kind,
-                metadata=defaults.metadata,
-                created_at=defaults.created_at,
+                defaults.importance,
+                defaults.kind,
+                defaults.metadata,
+                defaults.created_at,
+                supersedes=supersedes,
             )
-        added = record.id > newest
+            outcome = store.add_detailed([item])[0]
+        record = outcome.memory
         if as_json:
-            print_json({**record_json(record), "added": added})
-        elif added:
+            old = None if outcome.superseded is None else outcome.superseded.id
+            print_json(
+                {
+                    **record_json(record),
+                    "added": outcome.action != "strengthened",
+                    "action": outcome.action,
+                    "superseded": old,
+                }
+            )
+        elif outcome.superseded is not None:
+            out().print(
+                f"added memory {record.id} to namespace {record.namespace!r}: it supersedes memory "
+                f"{outcome.superseded.id} ({outcome.reason}), kept as its history (agentmem history {record.id})"
+            )
+        elif outcome.action == "added":
             out().print(f"added memory {record.id} to namespace {record.namespace!r}")
         else:
             out().print(
                 f"memory {record.id} already holds this text: strengthened it instead of adding a copy "
-                f"(accessed {plural(record.access_count, 'time')}, importance {record.importance:.2f})"
+                f"(accessed {plural(record.access_count, 'time')}, importance {record.importance:.2f}"
+                f"{', metadata merged' if defaults.metadata else ''})"
             )
         return
     check_input_file(file, option="--file")
@@ -184,10 +205,32 @@ def show(
         record = store.get(memory_id)
         sources = store.sources(memory_id)
         superseded = None if record.superseded_by is None else _get_or_none(store, record.superseded_by)
+        versions = store.history(memory_id)
     if as_json:
-        print_json({**record_json(record), "version": record.version, "sources": [s.id for s in sources]})
+        print_json(
+            {
+                **record_json(record),
+                "version": record.version,
+                "sources": [s.id for s in sources],
+                "history": [v.id for v in versions],
+            }
+        )
         return
-    out().print(memory_view(record, sources=sources, superseded_by=superseded))
+    out().print(memory_view(record, sources=sources, superseded_by=superseded, history=versions))
+
+
+def history(
+    ctx: typer.Context,
+    memory_id: Annotated[int, typer.Argument(metavar="ID", help="Any version's id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Every version of a memory, oldest first, with when each held (superseded ones kept as history)."""
+    with settings_of(ctx).store(embeds=False) as store:
+        versions = store.history(memory_id)
+    if as_json:
+        print_json([record_json(v) for v in versions])
+        return
+    out().print(history_table(versions, asked=memory_id))
 
 
 def forget(

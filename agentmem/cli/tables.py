@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -122,8 +123,9 @@ def memory_view(
     *,
     sources: Sequence[MemoryRecord],
     superseded_by: MemoryRecord | None,
+    history: Sequence[MemoryRecord] = (),
 ) -> RenderableType:
-    """Every field of a memory, then its provenance as a tree."""
+    """Every field of a memory, then its provenance as a tree (its versions, oldest first, when it has some)."""
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold")
     fields.add_column()
@@ -134,6 +136,7 @@ def memory_view(
         ("status", record.status),
         ("importance", f"{record.importance:.2f}"),
         ("created", record.created_at.isoformat()),
+        ("valid", _validity(record)),
         ("last accessed", record.last_accessed_at.isoformat()),
         ("access count", str(record.access_count)),
         ("metadata", json.dumps(dict(record.metadata), ensure_ascii=False)),
@@ -143,15 +146,44 @@ def memory_view(
         fields.add_row(name, Text(value))
     fields.add_row("text", Text(record.text))
     tree = Tree(Text(f"memory {record.id}", style="cyan"))
-    if record.superseded_by is not None:
+    if len(history) > 1:
+        versions = tree.add(Text("versions (oldest first)"))
+        for v in history:
+            line = _link("this:" if v.id == record.id else "", v.id, v)
+            versions.add(Text(f"[{_validity(v)}] {line.plain}", style="bold" if v.id == record.id else ""))
+    elif record.supersedes is not None:
+        tree.add(Text(f"supersedes {record.supersedes} (no longer stored)"))
+    if record.superseded_by is not None and not (superseded_by is not None and superseded_by.supersedes == record.id):
         tree.add(_link("superseded by", record.superseded_by, superseded_by))
     if sources:
         made_from = tree.add(Text("made from"))
         for source in sources:
             made_from.add(_link("", source.id, source))
-    if record.superseded_by is None and not sources:
+    if record.superseded_by is None and record.supersedes is None and not sources:
         tree.add(Text("no provenance: an original observation", style="dim"))
     return Group(fields, Text(""), Text("provenance", style="bold"), tree)
+
+
+def history_table(versions: Sequence[MemoryRecord], *, asked: int) -> Table:
+    """The versions of a memory, oldest first: when each held, and its text."""
+    table = Table(caption=f"{len(versions)} version(s) of memory {asked}, oldest first")
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("valid", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("text")
+    for v in versions:
+        table.add_row(str(v.id), _validity(v), v.status, Text(_one_line(v.text)), style="bold" if v.id == asked else "")
+    return table
+
+
+def _validity(record: MemoryRecord) -> str:
+    """When it held, to the minute in UTC: ``2026-05-01 09:40 → now``."""
+    until = "now" if record.valid_to is None else _minute(record.valid_to)
+    return f"{_minute(record.valid_since)} \N{RIGHTWARDS ARROW} {until}"
+
+
+def _minute(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def checks_table(checks: Sequence[Check]) -> Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, String, or_
+from sqlalchemy import Boolean, ColumnElement, String, and_, func, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement, bindparam
@@ -25,7 +25,18 @@ def filter_clauses(namespace_id: int, where: MemoryFilter) -> list[ColumnElement
         ConfigError: a metadata value of a type that cannot be compared.
     """
     clauses: list[ColumnElement[bool]] = [memories.c.namespace_id == namespace_id]
-    if not where.include_archived:
+    superseded = and_(memories.c.status == "archived", memories.c.valid_to.is_not(None))
+    if where.valid_at is not None:
+        # What held then: valid_from <= t < valid_to, superseded versions included (rows older than the
+        # validity columns hold since their creation).
+        t = to_epoch(where.valid_at)
+        clauses.append(func.coalesce(memories.c.valid_from, memories.c.created_at) <= t)
+        clauses.append(or_(memories.c.valid_to.is_(None), memories.c.valid_to > t))
+        if not where.include_archived:
+            clauses.append(or_(memories.c.status == "active", superseded))
+    elif where.include_superseded and not where.include_archived:
+        clauses.append(or_(memories.c.status == "active", superseded))
+    elif not where.include_archived:
         clauses.append(memories.c.status == "active")
     if where.kinds is not None:
         clauses.append(memories.c.kind.in_(list(where.kinds)))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from agentmem.db.models import memories, memory_sources
-from agentmem.db.rows import NamespaceRow, PendingMemory, record_from_row
-from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, ids_in_namespace, writing
+from agentmem.db.rows import NamespaceRow, PendingMemory
+from agentmem.db.transactions import bump_version, ids_in_namespace, writing
 from agentmem.types import MemoryRecord
 
 __all__ = ["Lifecycle"]
@@ -19,42 +19,6 @@ class Lifecycle:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    def active_with_hash(self, ns: NamespaceRow, hashes: Sequence[str]) -> dict[str, int]:
-        """Active memory id of each content hash that has one (the oldest, if several), keyed ones left out:
-        a key is an identity, so a keyed memory is never the duplicate another memory folds into."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(memories.c.content_hash, func.min(memories.c.id))
-                .where(
-                    memories.c.namespace_id == ns.id,
-                    memories.c.status == "active",
-                    memories.c.key.is_(None),
-                    memories.c.content_hash.in_(list(set(hashes))),
-                )
-                .group_by(memories.c.content_hash)
-            ).all()
-        return {str(h): int(i) for h, i in rows}
-
-    def strengthen(
-        self, ns: NamespaceRow, strengths: dict[int, float], *, when: float
-    ) -> tuple[list[MemoryRecord], int]:
-        """Seen again: count an access, keep the higher importance, refresh last access (not moving it back)."""
-        with writing(self._engine) as conn:
-            version = bump_version(conn, ns.id)
-            for memory_id, importance in strengths.items():
-                conn.execute(
-                    update(memories)
-                    .where(ids_in_namespace([memory_id], ns.id))
-                    .values(
-                        access_count=memories.c.access_count + 1,
-                        importance=greatest(conn, memories.c.importance, importance),
-                        last_accessed_at=greatest(conn, memories.c.last_accessed_at, when),
-                        version=version,
-                    )
-                )
-            rows = conn.execute(select(*RECORD_COLUMNS).where(memories.c.id.in_(list(strengths)))).all()
-        return [record_from_row(r, namespace=ns.name) for r in rows], version
 
     def set_status(
         self, ns: NamespaceRow, ids: Sequence[int], *, status: str, only_from: str
@@ -71,8 +35,9 @@ class Lifecycle:
                 return [], None
             version = bump_version(conn, ns.id)
             values: dict[str, object] = {"status": status, "version": version}
-            if status == "active":
+            if status == "active":  # valid again, from now on as before (a successor keeps its link back)
                 values["superseded_by"] = None
+                values["valid_to"] = None
             conn.execute(update(memories).where(memories.c.id.in_(found)).values(**values))
         return found, version
 

@@ -81,6 +81,12 @@ memories = Table(
     Column("embedded_text", Text, nullable=True),
     # The caller's key (a key/value store's item key), unique in the namespace; NULL: no key.
     Column("key", String(255), nullable=True),
+    # Validity in event time (revision 0006): when it became true (written on every insert; NULL only in
+    # rows older than the revision, read as created_at), when a successor replaced it (NULL: still holds),
+    # and the memory it replaced (the other side of superseded_by).
+    Column("valid_from", Float, nullable=True),
+    Column("valid_to", Float, nullable=True),
+    Column("supersedes", BigInteger, nullable=True),
     Index("ix_agentmem_memories_ns_status", "namespace_id", "status"),
     Index("ix_agentmem_memories_ns_version", "namespace_id", "version"),
     Index("ix_agentmem_memories_ns_hash", "namespace_id", "content_hash"),

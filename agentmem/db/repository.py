@@ -9,7 +9,6 @@ reader that has seen version ``v`` has seen every change up to ``v``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +21,6 @@ from agentmem.db.models import embedding_cache, memories, memory_sources, namesp
 from agentmem.db.rows import (
     ImportedRow,
     NamespaceRow,
-    PendingMemory,
     record_from_row,
     vector_to_blob,
     vectors_from_blob,
@@ -31,7 +29,7 @@ from agentmem.db.transactions import RECORD_COLUMNS, bump_version, greatest, ids
 from agentmem.errors import ConfigError
 from agentmem.types import MemoryFilter, MemoryRecord, content_hash
 
-__all__ = ["Repository"]
+__all__ = ["Repository", "cache_put", "delete_rows"]
 
 # Built once: recall fetches its top memories on every call, and building the statement cost more than
 # running it. Looked up by primary key (see ids_in_namespace for why namespace_id + 0).
@@ -86,51 +84,6 @@ class Repository:
         return NamespaceRow.from_row(row)
 
     # -- memories ---------------------------------------------------------------------------------
-
-    def insert(
-        self, ns: NamespaceRow, pending: Sequence[PendingMemory], *, model_id: str
-    ) -> tuple[list[MemoryRecord], list[int]]:
-        """Insert memories and their embedding-cache entries in one transaction.
-
-        A keyed memory replaces the memory that holds its key, deleted in the same transaction (with a
-        tombstone, as :meth:`delete` leaves): it keeps that memory's creation time, and its last access is
-        when it was written.
-
-        Returns:
-            the new records in order, and the ids of the memories they replaced.
-        """
-        if not pending:
-            return [], []
-        with writing(self._engine) as conn:
-            version = bump_version(conn, ns.id)
-            keys = [p.key for p in pending if p.key is not None]
-            held: dict[str, tuple[int, float]] = {}
-            if keys:
-                rows = conn.execute(
-                    select(memories.c.key, memories.c.id, memories.c.created_at).where(
-                        memories.c.namespace_id == ns.id, memories.c.key.in_(keys)
-                    )
-                ).all()
-                held = {str(r.key): (int(r.id), float(r.created_at)) for r in rows}
-                if held:
-                    _delete_rows(conn, ns, [i for i, _ in held.values()], version)
-            written: list[float | None] = [None if p.key not in held else p.created_at for p in pending]
-            final = [p if p.key not in held else replace(p, created_at=held[p.key][1]) for p in pending]
-            params = [
-                p.row_values(namespace_id=ns.id, version=version, written_at=w)
-                for p, w in zip(final, written, strict=True)
-            ]
-            ids = (
-                conn.execute(insert(memories).returning(memories.c.id, sort_by_parameter_order=True), params)
-                .scalars()
-                .all()
-            )
-            self._cache_put(conn, model_id, {p.cache_key: p.vectors for p in final})
-        records = [
-            p.record(memory_id=int(i), namespace=ns.name, version=version, written_at=w)
-            for i, p, w in zip(ids, final, written, strict=True)
-        ]
-        return records, [i for i, _ in held.values()]
 
     def by_keys(self, ns: NamespaceRow, keys: Sequence[str]) -> dict[str, MemoryRecord]:
         """The memories holding these keys (archived ones too), by key; keys no memory holds are left out."""
@@ -214,7 +167,7 @@ class Repository:
             if not found:
                 return [], int(conn.execute(select(namespaces.c.version).where(namespaces.c.id == ns.id)).scalar_one())
             version = bump_version(conn, ns.id)
-            _delete_rows(conn, ns, found, version)
+            delete_rows(conn, ns, found, version)
         return found, version
 
     def sources_of(self, reflection_id: int) -> list[int]:
@@ -245,17 +198,6 @@ class Repository:
                 found.update({r.content_hash: vectors_from_blob(r.embedding, dimensions) for r in rows})
         return found
 
-    @staticmethod
-    def _cache_put(conn: Connection, model_id: str, vectors: dict[str, NDArray[np.float32]]) -> None:
-        if not vectors:
-            return
-        rows = [{"model_id": model_id, "content_hash": h, "embedding": vector_to_blob(v)} for h, v in vectors.items()]
-        # Another writer may have cached the same text meanwhile: the first vector wins, they are equal.
-        if conn.dialect.name == "postgresql":
-            conn.execute(postgresql.insert(embedding_cache).on_conflict_do_nothing(), rows)
-        else:
-            conn.execute(sqlite.insert(embedding_cache).on_conflict_do_nothing(), rows)
-
     # -- statistics -------------------------------------------------------------------------------
 
     def counts(self, ns: NamespaceRow) -> tuple[dict[tuple[str, str], int], int, int]:
@@ -281,17 +223,6 @@ class Repository:
         """Ids of the memories of ``ns`` that pass the filter (archived ones only if it says so)."""
         with reading(self._engine) as conn:
             ids = conn.execute(select(memories.c.id).where(*filter_clauses(ns.id, where))).scalars().all()
-        return np.asarray(ids, dtype=np.int64)
-
-    def archived_ids(self, ns: NamespaceRow) -> NDArray[np.int64]:
-        with reading(self._engine) as conn:
-            ids = (
-                conn.execute(
-                    select(memories.c.id).where(memories.c.namespace_id == ns.id, memories.c.status == "archived")
-                )
-                .scalars()
-                .all()
-            )
         return np.asarray(ids, dtype=np.int64)
 
     def touch_counts(self, ns: NamespaceRow, accesses: Mapping[int, tuple[float, int]]) -> int:
@@ -376,7 +307,7 @@ class Repository:
     def import_rows(self, ns: NamespaceRow, rows: Sequence[ImportedRow], *, keep_ids: bool) -> tuple[list[int], int]:
         """Insert exported memories in one transaction, keeping their ids (or giving new ones).
 
-        Provenance and ``superseded_by`` links are kept, remapped to the new ids when ids change.
+        Provenance, ``superseded_by`` and ``supersedes`` links are kept, remapped to the new ids when ids change.
 
         Returns:
             the new ids (in the order given) and the namespace version of the change.
@@ -418,12 +349,10 @@ class Repository:
             mapping = {r.record.id: new for r, new in zip(rows, new_ids, strict=True)}
             if not keep_ids:
                 for r, new in zip(rows, new_ids, strict=True):
-                    if r.record.superseded_by is not None:
-                        conn.execute(
-                            update(memories)
-                            .where(memories.c.id == new)
-                            .values(superseded_by=mapping.get(r.record.superseded_by, r.record.superseded_by))
-                        )
+                    links_of = {"superseded_by": r.record.superseded_by, "supersedes": r.record.supersedes}
+                    moved = {k: mapping.get(v, v) for k, v in links_of.items() if v is not None}
+                    if moved:
+                        conn.execute(update(memories).where(memories.c.id == new).values(**moved))
             links = [
                 {"reflection_id": mapping[r.record.id], "source_id": mapping.get(s, s)} for r in rows for s in r.sources
             ]
@@ -446,7 +375,7 @@ def _records(conn: Connection, ns: NamespaceRow, ids: Sequence[int]) -> list[Mem
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _delete_rows(conn: Connection, ns: NamespaceRow, found: Sequence[int], version: int) -> None:
+def delete_rows(conn: Connection, ns: NamespaceRow, found: Sequence[int], version: int) -> None:
     """Delete these memories of ``ns`` (known to exist) at ``version``: tombstones, and cached vectors no
     memory holds any more."""
     keyed = conn.execute(
@@ -485,3 +414,14 @@ def _delete_rows(conn: Connection, ns: NamespaceRow, found: Sequence[int], versi
                 embedding_cache.c.content_hash.in_((hashes - still_used) | views),
             )
         )
+
+
+def cache_put(conn: Connection, model_id: str, vectors: dict[str, NDArray[np.float32]]) -> None:
+    if not vectors:
+        return
+    rows = [{"model_id": model_id, "content_hash": h, "embedding": vector_to_blob(v)} for h, v in vectors.items()]
+    # Another writer may have cached the same text meanwhile: the first vector wins, they are equal.
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(embedding_cache).on_conflict_do_nothing(), rows)
+    else:
+        conn.execute(sqlite.insert(embedding_cache).on_conflict_do_nothing(), rows)

@@ -104,6 +104,13 @@ class PendingMemory:
     vectors: NDArray[np.float32]  # (chunks, dimensions)
     embedded_text: str | None = None  # what was embedded, when not ``text``
     key: str | None = None
+    valid_from: float | None = None  # None: created_at
+    supersedes: int | None = None  # the active memory it replaces
+    supersedes_detected: bool = False  # found by the update detector: dropped if the target is gone
+
+    @property
+    def valid_since(self) -> float:
+        return self.created_at if self.valid_from is None else self.valid_from
 
     @property
     def cache_key(self) -> str:
@@ -128,6 +135,9 @@ class PendingMemory:
             "embedding": vector_to_blob(self.vectors),
             "embedded_text": self.embedded_text,
             "key": self.key,
+            "valid_from": self.valid_since,
+            "valid_to": None,
+            "supersedes": self.supersedes,
         }
 
     def record(self, *, memory_id: int, namespace: str, version: int, written_at: float | None = None) -> MemoryRecord:
@@ -145,6 +155,8 @@ class PendingMemory:
             superseded_by=None,
             version=version,
             key=self.key,
+            valid_from=from_epoch(self.valid_since),
+            supersedes=self.supersedes,
         )
 
 
@@ -165,6 +177,9 @@ def record_from_row(row: Any, *, namespace: str) -> MemoryRecord:
         superseded_by=None if row.superseded_by is None else int(row.superseded_by),
         version=int(row.version),
         key=row.key,
+        valid_from=from_epoch(float(row.created_at if row.valid_from is None else row.valid_from)),
+        valid_to=None if row.valid_to is None else from_epoch(float(row.valid_to)),
+        supersedes=None if row.supersedes is None else int(row.supersedes),
     )
 
 
@@ -196,6 +211,9 @@ class ImportedRow:
             "embedding": vector_to_blob(self.vectors),
             "embedded_text": self.embedded_text,
             "key": r.key,
+            "valid_from": to_epoch(r.valid_since),
+            "valid_to": None if r.valid_to is None else to_epoch(r.valid_to),
+            "supersedes": r.supersedes,
         }
         if keep_id:
             values["id"] = r.id

@@ -1,9 +1,10 @@
 """The JSONL exchange format of exported memories: one JSON object per line, lossless.
 
-A line holds every field of :class:`~agentmem.types.MemoryRecord` (times as ISO 8601 with offset; ``key``
-only when it has one), the provenance ``sources``, ``embedded_text`` when the memory was embedded from
-another view of its text, and optionally ``model_id`` with ``embedding``: the float32 vectors (one, or one
-per chunk of a long text), little-endian, base64-encoded, so a round trip restores them bit for bit.
+A line holds every field of :class:`~agentmem.types.MemoryRecord` (times as ISO 8601 with offset; ``key``,
+``valid_to`` and ``supersedes`` only when set; a line without ``valid_from`` held since ``created_at``), the
+provenance ``sources``, ``embedded_text`` when the memory was embedded from another view of its text, and
+optionally ``model_id`` with ``embedding``: the float32 vectors (one, or one per chunk of a long text),
+little-endian, base64-encoded, so a round trip restores them bit for bit.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def memory_to_json(item: ExportedMemory) -> dict[str, Any]:
     }
     if r.key is not None:
         line["key"] = r.key
+    line["valid_from"] = r.valid_since.isoformat()
+    if r.valid_to is not None:
+        line["valid_to"] = r.valid_to.isoformat()
+    if r.supersedes is not None:
+        line["supersedes"] = r.supersedes
     if item.embedded_text is not None:
         line["embedded_text"] = item.embedded_text
     if item.embedding is not None:
@@ -88,6 +94,9 @@ def memory_from_json(line: dict[str, Any], *, where: str = "line") -> ExportedMe
             superseded_by=None if superseded_by is None else _int(superseded_by, "superseded_by"),
             version=_int(line.get("version", 0), "version"),
             key=None if key is None else _str(key, "key"),
+            valid_from=_time(line.get("valid_from", line["created_at"]), "valid_from"),
+            valid_to=None if line.get("valid_to") is None else _time(line["valid_to"], "valid_to"),
+            supersedes=None if line.get("supersedes") is None else _int(line["supersedes"], "supersedes"),
         )
         return ExportedMemory(
             record=record,

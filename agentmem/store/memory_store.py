@@ -22,11 +22,12 @@ from agentmem.db.migrate import MigrateMode
 from agentmem.db.rows import to_epoch
 from agentmem.errors import ConfigError, MemoryNotFoundError
 from agentmem.ranking.queries import QueryInput
-from agentmem.store import adding, importing, recalling, upkeep
+from agentmem.store import adding, importing, recalling, updating, upkeep
 from agentmem.store.database import Clock, Database, open_database
 from agentmem.store.namespace import NamespaceBinding
 from agentmem.store.recalling import RecallOptions
 from agentmem.types import (
+    AddOutcome,
     Embedder,
     ExportedMemory,
     JSONValue,
@@ -177,6 +178,8 @@ class MemoryStore:
         kind: str = "observation",
         metadata: Mapping[str, JSONValue] | None = None,
         created_at: datetime | None = None,
+        valid_from: datetime | None = None,
+        supersedes: int | None = None,
     ) -> MemoryRecord:
         """Remember one text. Committed to SQL (with its vector) before this returns.
 
@@ -186,22 +189,25 @@ class MemoryStore:
             kind: a label such as ``observation``, ``reflection`` or ``plan``.
             metadata: JSON-serialisable key/values, filterable later.
             created_at: when it happened (timezone-aware); default: now.
+            valid_from: when what it says became true; default: ``created_at``.
+            supersedes: id of the active memory it replaces (see :meth:`update`), in the same transaction.
 
         Raises:
-            ConfigError: invalid text, importance, kind, metadata or time.
+            ConfigError: invalid text, importance, kind, metadata or time; ``supersedes`` not active.
+            MemoryNotFoundError: no memory ``supersedes`` in this namespace.
         """
-        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
-        item = NewMemory(text=text, importance=importance, kind=kind, metadata=metadata or {}, created_at=created_at)
-        return self.add_many([item])[0]
+        item = NewMemory(
+            text, importance, kind, metadata or {}, created_at, valid_from=valid_from, supersedes=supersedes
+        )
+        return self.add_detailed([item])[0].memory
 
     def add_many(
         self, items: Iterable[NewMemory | str], *, progress: Callable[[int, int], None] | None = None
     ) -> list[MemoryRecord]:
         """Remember many texts: one embedding batch and one transaction for all of them.
 
-        An exact repeat of an active memory's text (or of an earlier item) strengthens that memory (one more
-        access, the higher importance) instead of storing a copy: its record is returned, with its own id
-        and fields (``MemoryPolicy(dedupe=False)`` stores copies instead).
+        An exact repeat of an active memory's text (or of an earlier item) strengthens that memory instead of
+        storing a copy: its record is returned, with its own id (:meth:`add_detailed` says which items did).
 
         Args:
             items: texts, or :class:`NewMemory` values with their importance, kind, metadata and time.
@@ -211,9 +217,66 @@ class MemoryStore:
         Raises:
             ConfigError: any item is invalid (nothing is stored then).
         """
+        return [outcome.memory for outcome in self.add_detailed(items, progress=progress)]
+
+    def add_detailed(
+        self, items: Iterable[NewMemory | str], *, progress: Callable[[int, int], None] | None = None
+    ) -> list[AddOutcome]:
+        """As :meth:`add_many`, saying what happened to each item (:class:`AddOutcome`).
+
+        ``added``: stored as a new memory. ``strengthened``: the exact text of an active memory (with
+        ``MemoryPolicy(dedupe=True)``, the default): no copy is stored; that memory gets one more access, the
+        higher importance, the item's metadata keys merged in (its values win) and the earlier creation
+        time. ``superseded``: stored, and it replaced the memory in ``superseded`` (given as ``supersedes``,
+        or found by the policy's update detector): that one is archived, valid until this one's
+        ``valid_from``. Everything is one transaction: all of it happens, or none.
+        """
         self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         news = [NewMemory(text=i) if isinstance(i, str) else i for i in items]
         return adding.add_memories(self._db, self._binding, news, progress=progress)
+
+    def update(
+        self,
+        memory_id: int,
+        text: str | None = None,
+        *,
+        importance: float | None = None,
+        kind: str | None = None,
+        metadata: Mapping[str, JSONValue | None] | None = None,
+        created_at: datetime | None = None,
+        valid_from: datetime | None = None,
+    ) -> AddOutcome:
+        """Replace an active memory by a new version, keeping the old one as history, in one transaction.
+
+        The new memory (a new id, ``supersedes`` = ``memory_id``) carries the old one's kind, importance, key
+        and metadata unless given (``metadata`` keys are merged; a None value removes a key). The old one is
+        archived: out of recall (see ``recall(include_superseded=..., as_of=...)``), ``superseded_by`` the new
+        id, ``valid_to`` the new ``valid_from`` (default: its ``created_at``, default now). :meth:`history`
+        lists the versions.
+
+        Raises:
+            MemoryNotFoundError: no such memory in this namespace.
+            ConfigError: the memory is not active (update its successor), or an invalid value.
+        """
+        new = updating.new_version(
+            self.get(memory_id),
+            text,
+            importance=importance,
+            kind=kind,
+            metadata=metadata,
+            created_at=created_at,
+            valid_from=valid_from,
+        )
+        return self.add_detailed([new])[0]
+
+    def history(self, memory_id: int) -> list[MemoryRecord]:
+        """Every version of the fact ``memory_id`` belongs to, oldest first (``supersedes`` links, both ways).
+
+        Raises:
+            MemoryNotFoundError: no such memory in this namespace.
+        """
+        self._db.accesses.flush()  # what follows reads or writes memories: accesses first
+        return updating.history(self._db, self._binding.row(), self.get(memory_id))
 
     def forget(self, memory_id: int) -> None:
         """Delete a memory for good: its text, metadata and vector.
@@ -338,6 +401,8 @@ class MemoryStore:
         hybrid: bool | None = None,
         touch: bool = False,
         floor: bool = True,
+        as_of: datetime | None = None,
+        include_superseded: bool = False,
     ) -> list[ScoredMemory]:
         """The ``k`` memories that matter most for ``query``: relevance, recency and importance.
 
@@ -358,6 +423,9 @@ class MemoryStore:
             touch: record an access on the memories returned.
             floor: apply the store's relevance floor; False ranks the ``k`` best whatever their relevance
                 (for callers whose contract is "the top k", such as a LangGraph store's search).
+            as_of: only what held at this time: memories valid then, superseded versions included
+                (``MemoryFilter.valid_at``); default: what holds now.
+            include_superseded: rank superseded versions too (recall marks them "earlier … until").
 
         Raises:
             ConfigError: a bad argument.
@@ -371,6 +439,8 @@ class MemoryStore:
             hybrid=hybrid,
             touch=touch,
             floor=floor,
+            as_of=as_of,
+            include_superseded=include_superseded,
         )
         return recalling.retrieve(self._db, self._binding.row(), query, options)
 
@@ -386,6 +456,8 @@ class MemoryStore:
         hybrid: bool | None = None,
         touch: bool | None = None,
         floor: bool = True,
+        as_of: datetime | None = None,
+        include_superseded: bool = False,
     ) -> PromptMemory:
         """The memories that matter most for ``query``, as a block that fits ``token_budget`` tokens.
 
@@ -399,7 +471,7 @@ class MemoryStore:
                 for :meth:`retrieve`. Memories that repeat the messages take none of the budget.
             token_budget: tokens the block may take; default: the store's (1,000).
             k: at most this many memories; default: as many as fit, up to the store's ``max_memories``.
-            now, scoring, where, hybrid, floor: as for :meth:`retrieve`.
+            now, scoring, where, hybrid, floor, as_of, include_superseded: as for :meth:`retrieve`.
             touch: record an access on the memories in the block; default: the store's setting (on).
 
         Raises:
@@ -416,6 +488,8 @@ class MemoryStore:
             token_budget=token_budget,
             vectors=True,
             floor=floor,
+            as_of=as_of,
+            include_superseded=include_superseded,
         )
         return recalling.recall(self._db, self._binding.row(), query, options)
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -88,12 +88,21 @@ class RecallOptions:
         token_budget: int | None = None,
         vectors: bool = False,
         floor: bool = True,
+        as_of: datetime | None = None,
+        include_superseded: bool = False,
     ) -> RecallOptions:
-        """Fill what the call left out from the store's ``config`` (``floor``: apply its relevance floor).
+        """Fill what the call left out from the store's ``config`` (``floor``: apply its relevance floor;
+        ``as_of`` and ``include_superseded`` join ``where`` as ``valid_at`` and ``include_superseded``).
 
         Raises:
-            ConfigError: ``token_budget`` is not an integer >= 0, or ``now`` is naive.
+            ConfigError: ``token_budget`` is not an integer >= 0, or ``now`` or ``as_of`` is naive.
         """
+        where = where or MemoryFilter()
+        if as_of is not None:
+            to_epoch(as_of)
+            where = replace(where, valid_at=as_of)
+        if include_superseded:
+            where = replace(where, include_superseded=True)
         if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
             raise ConfigError(f"now must be a timezone-aware datetime, e.g. datetime.now(timezone.utc), not {now!r}")
         budget = config.token_budget if token_budget is None else token_budget
@@ -103,7 +112,7 @@ class RecallOptions:
             k=config.max_memories if k is None else k,
             now=now,
             scoring=scoring or config.scoring,
-            where=where or MemoryFilter(),
+            where=where,
             hybrid=config.hybrid if hybrid is None else hybrid,
             touch=config.touch if touch is None else touch,
             token_budget=budget,
@@ -214,7 +223,7 @@ def _rank_replica(
     lexical = None
     if options.hybrid:
         matches = repository.lexical(
-            ns, query, limit=config.lexical_candidates, include_archived=where.include_archived
+            ns, query, limit=config.lexical_candidates, include_archived=where.includes_inactive
         )
         lexical = dict(matches) or None
     ranking = Ranking(
@@ -226,13 +235,13 @@ def _rank_replica(
         spans=_spans(query, options.now, config),
         time_weight=config.time_weight,
     )
-    matching = repository.matching_ids(ns, where) if where.restricts_active or where.include_archived else None
+    matching = repository.matching_ids(ns, where) if where.restricts_active or where.includes_inactive else None
     allowed = None if matching is None or not where.restricts_active else matching
     ranked = rank(replica.index, replica.attributes, vector, k=k, ranking=ranking, allowed=allowed)
     archived_vectors = None
-    if where.include_archived:
-        archived = repository.archived_ids(ns) if matching is None else matching
-        archived = archived[~isin_sorted(archived, replica.attributes.ids)]
+    if where.includes_inactive:
+        assert matching is not None  # computed whenever inactive memories may pass
+        archived = matching[~isin_sorted(matching, replica.attributes.ids)]
         if archived.size:
             snap = parts.snapshots.of(ns, [int(i) for i in archived])
             attributes = MemoryAttributes(snap.ids, snap.last_accessed, snap.importance, created=snap.created_at)

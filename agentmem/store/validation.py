@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from agentmem.db.rows import to_epoch
 from agentmem.errors import ConfigError
@@ -91,7 +92,20 @@ def check_new_memory(
         created = now if item.created_at is None else to_epoch(item.created_at)
     except ConfigError as exc:
         raise ConfigError(f"{where}: created_at: {exc}") from None
+    if item.valid_from is not None:
+        _epoch(item.valid_from, "valid_from", where)
+    if item.supersedes is not None and (isinstance(item.supersedes, bool) or not isinstance(item.supersedes, int)):
+        raise ConfigError(f"{where}: supersedes must be None or the id (an int) of the memory it replaces")
     return item.text, item.kind, float(importance), created, metadata
+
+
+def _epoch(value: object, field: str, where: str) -> float:
+    if not isinstance(value, datetime):
+        raise ConfigError(f"{where}: {field} must be a timezone-aware datetime, not {type(value).__name__}")
+    try:
+        return to_epoch(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {field}: {exc}") from None
 
 
 def _depth(value: object) -> int:

@@ -105,7 +105,9 @@ def render_line(memory: MemoryRecord) -> str:
 
     The time is ``created_at`` in UTC at minute precision (a naive datetime is read as UTC, never as local
     time, so the output does not depend on the machine). Runs of whitespace, line breaks included, become
-    one space: each memory stays on one line, and a memory's text cannot pose as another entry.
+    one space: each memory stays on one line, and a memory's text cannot pose as another entry. A memory a
+    newer version superseded (``valid_to`` set) is marked ``(kind) earlier, until YYYY-MM-DD: text``, so a
+    reader never takes the old value for the current one.
 
     Args:
         memory: the memory to render.
@@ -173,7 +175,11 @@ def _select(ranked: Sequence[ScoredMemory], options: _Options, *, exact: bool) -
 def _line_prefix(memory: MemoryRecord) -> str:
     created = memory.created_at
     created = created.replace(tzinfo=timezone.utc) if created.tzinfo is None else created
-    return f"- [{_minute(created.astimezone(timezone.utc))}] ({_one_line(memory.kind)}) "
+    prefix = f"- [{_minute(created.astimezone(timezone.utc))}] ({_one_line(memory.kind)}) "
+    if memory.valid_to is None:
+        return prefix
+    until = memory.valid_to.astimezone(timezone.utc)
+    return f"{prefix}earlier, until {_minute(until)[:10]}: "
 
 
 def _minute(moment: datetime) -> str:

@@ -213,3 +213,21 @@ def test_forget_asks_unless_yes(cli: Cli) -> None:
     assert_one_line_error(cli("forget", str(first), "--yes"), 1, f"no memory with id {first}")
     assert cli.ok("forget", str(second), "-y").stdout.strip() == f"forgot memory {second}"
     assert cli.json("ls") == []
+
+
+def test_supersedes_shows_the_versions_in_show_and_history(cli: Cli) -> None:
+    cli.ok("add", "The standup is at 9:30 in room 4.")
+    moved = cli.ok("add", "The standup is now at 10:00 in room 4.", "--supersedes", "1")
+    assert "added memory 2" in moved.stdout and "supersedes memory 1" in moved.stdout
+    history = cli.json("history", "1")
+    assert [(v["id"], v.get("valid_to"), v.get("supersedes")) for v in history] == [
+        (1, history[1]["valid_from"], None),
+        (2, None, 1),
+    ]
+    shown = cli.ok("show", "2").stdout
+    assert "versions (oldest first)" in shown and "→ now] this: 2" in shown
+    assert cli.json("show", "1")["history"] == [1, 2]
+    assert_one_line_error(cli("add", "The standup is at 11:00.", "--supersedes", "1"), 2, "superseded by memory 2")
+    repeat = cli.ok("add", "The standup is now at 10:00 in room 4.", "--meta", "room=4").stdout
+    assert "strengthened" in repeat and "metadata merged" in repeat
+    assert cli.json("show", "2")["metadata"] == {"room": 4}

@@ -41,8 +41,7 @@ class MemoryService:
         self._scoring = (recall or RecallConfig()).scoring
         self._stores_lock = threading.Lock()
         self._closed = False
-        # Writes of one server run one at a time: an update is several store calls (see supersede.py), and a
-        # delete racing it could otherwise remove the version being archived.
+        # Writes of one server run one at a time, in the order the clients' calls arrive.
         self._write_lock = threading.Lock()
         # Access records of recalls, written to SQL just after the answer leaves rather than before it.
         self._flusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentmem-accesses")
