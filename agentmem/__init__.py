@@ -12,6 +12,7 @@ from __future__ import annotations
 from agentmem.config import Chunking, MemoryPolicy, QueryPolicy, RecallConfig, ReflectionPolicy, Scoring
 from agentmem.consolidation.importance import HeuristicImportance
 from agentmem.consolidation.summaries import ExtractiveSummarizer
+from agentmem.consolidation.updates import ValueChangeDetector
 from agentmem.embedders.hashing import HashingEmbedder
 from agentmem.embedders.sentence_transformers import SentenceTransformerEmbedder
 from agentmem.errors import (
@@ -30,6 +31,7 @@ from agentmem.errors import (
 from agentmem.llm.importance import LLMImportance
 from agentmem.llm.openai_compatible import ChatClient
 from agentmem.llm.summaries import LLMSummarizer
+from agentmem.llm.updates import LLMUpdateJudge
 from agentmem.ranking.queries import QueryInput, message_text, parse_message_list
 from agentmem.store.agent import AgentMemory
 from agentmem.store.jsonl import memory_from_json, memory_to_json, read_jsonl, write_jsonl
@@ -55,6 +57,7 @@ from agentmem.types import (
     SearchHit,
     Summarizer,
     Tokenizer,
+    UpdateJudge,
 )
 
 __all__ = [
@@ -79,6 +82,7 @@ __all__ = [
     "LLMError",
     "LLMImportance",
     "LLMSummarizer",
+    "LLMUpdateJudge",
     "MemoryFilter",
     "MemoryNotFoundError",
     "MemoryPolicy",
@@ -103,6 +107,8 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "Summarizer",
     "Tokenizer",
+    "UpdateJudge",
+    "ValueChangeDetector",
     "database_location",
     "database_schema",
     "memory_from_json",

@@ -252,8 +252,9 @@ class MemoryPolicy:
         reflection: when and how observations are grouped into reflections.
         forget_half_life: the recency half-life of retention (see :mod:`agentmem.consolidation.retention`).
         updates: detects, on add, a new memory that restates an active one with a changed value and makes
-            it supersede that one (an :class:`~agentmem.types.UpdateJudge`); None: only explicit updates
-            (``supersedes=``, :meth:`agentmem.MemoryStore.update`).
+            it supersede that one (an :class:`~agentmem.types.UpdateJudge`: :class:`agentmem.ValueChangeDetector`
+            offline, :class:`agentmem.LLMUpdateJudge` over an LLM); None: only explicit updates (``supersedes=``,
+            :meth:`agentmem.MemoryStore.update`).
     """
 
     dedupe: bool = True
