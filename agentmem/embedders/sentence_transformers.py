@@ -20,12 +20,13 @@ from numpy.typing import NDArray
 
 from agentmem.embedders.base import ensure_texts
 from agentmem.embedders.minilm import MiniLMEncoder, is_plain_bert_mean_folder
+from agentmem.embedders.threads import torch_threads
 from agentmem.errors import ConfigError, MissingDependencyError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    _Encode = Callable[[list[str], int], NDArray[np.float32]]
+    _Encode = Callable[[list[str], int, int], NDArray[np.float32]]
 
 __all__ = [
     "DEFAULT_MODEL_ID",
@@ -75,7 +76,7 @@ class _ModelSpec:
 
 @dataclass(frozen=True, slots=True)
 class _LoadedModel:
-    encode: _Encode  # (texts, batch_size) -> unit-norm rows
+    encode: _Encode  # (texts, batch_size, threads) -> unit-norm rows; each path scopes its own threads
     dimensions: int
     max_tokens: int
     # encode() may reconfigure the shared fast tokenizer (truncation, padding), which raises "Already
@@ -203,8 +204,8 @@ class SentenceTransformerEmbedder:
         if not items:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         loaded = self._load()
-        with loaded.encode_lock, _torch_threads(self._threads):
-            vectors = loaded.encode(items, self._batch_size)
+        with loaded.encode_lock:
+            vectors = loaded.encode(items, self._batch_size, self._threads)
         out = np.ascontiguousarray(vectors, dtype=np.float32)
         if out.shape != (len(items), self.dimensions):
             raise ConfigError(
@@ -228,28 +229,28 @@ def _load_model(spec: _ModelSpec, *, device: str, threads: int) -> _LoadedModel:
         cached = _loaded.get(key)
         if cached is not None:
             return cached
+        # The bundled model skips sentence-transformers' import, most of a cold process's time, and torch's until
+        # a batch needs it; the vectors are the same (tests/embedders/test_minilm.py). Other models keep
+        # sentence-transformers.
+        lean = spec.model_id == DEFAULT_MODEL_ID and spec.folder is not None and is_plain_bert_mean_folder(spec.folder)
         try:
-            import torch  # noqa: F401  (named here so that its absence is reported as the missing extra)
-
-            # The bundled model skips sentence-transformers' import, most of a cold process's time; the vectors
-            # are the same (tests/embedders/test_minilm.py). Other models keep sentence-transformers.
-            lean = (
-                spec.model_id == DEFAULT_MODEL_ID and spec.folder is not None and is_plain_bert_mean_folder(spec.folder)
-            )
-            if not lean:
+            if lean:
+                # Named here so that their absence is reported as the missing extra.
+                import safetensors  # noqa: F401
+                import tokenizers  # noqa: F401
+            else:
                 from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise MissingDependencyError(exc.name or "sentence_transformers", extra=_EXTRA) from exc
         try:
-            # Loading runs torch ops too: agentmem's thread setting applies, the process's is restored after.
-            with _torch_threads(threads):
-                if lean and spec.folder is not None:
-                    encoder = MiniLMEncoder(spec.folder, device=device)
-                    loaded = _LoadedModel(encoder.encode, encoder.dimensions, encoder.max_tokens, threading.Lock())
-                else:
-                    with _quiet_loading():
-                        model = SentenceTransformer(source, device=device)
-                    loaded = _sentence_transformer_model(model)
+            if lean and spec.folder is not None:
+                encoder = MiniLMEncoder(spec.folder, device=device)
+                loaded = _LoadedModel(encoder.encode, encoder.dimensions, encoder.max_tokens, threading.Lock())
+            else:
+                # Loading runs torch ops too: agentmem's thread setting applies, the process's is restored after.
+                with torch_threads(threads), _quiet_loading():
+                    model = SentenceTransformer(source, device=device)
+                loaded = _sentence_transformer_model(model)
         # torch reports an unusable device as RuntimeError, or AssertionError when built without CUDA.
         except (OSError, ValueError, RuntimeError, AssertionError) as exc:
             raise ConfigError(
@@ -263,35 +264,15 @@ def _load_model(spec: _ModelSpec, *, device: str, threads: int) -> _LoadedModel:
 
 
 def _sentence_transformer_model(model: SentenceTransformer) -> _LoadedModel:
-    def encode(texts: list[str], batch_size: int) -> NDArray[np.float32]:
-        vectors = model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+    def encode(texts: list[str], batch_size: int, threads: int) -> NDArray[np.float32]:
+        with torch_threads(threads):
+            vectors = model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     length = model.max_seq_length or model.tokenizer.model_max_length
     return _LoadedModel(encode, _embedding_dimension(model), int(length), threading.Lock())
-
-
-@contextlib.contextmanager
-def _torch_threads(threads: int) -> Iterator[None]:
-    """torch's intra-op thread count set to ``threads`` for the block, then given back.
-
-    torch's setting is process-global: set once and left, it would drop the host application's own torch code to
-    agentmem's count. Callers hold the model's encode lock (or the load lock), so agentmem's own calls never
-    interleave; a host thread running torch at the same moment runs with agentmem's count for that moment.
-    """
-    import torch
-
-    previous = torch.get_num_threads()
-    # Set even when the count reads the same: torch reads it from OpenMP, whose per-thread count FAISS also
-    # sets (to 1, agentmem.index.faiss_runtime), while MKL's own count stays where it was. Skipping the call
-    # then left MKL on every core: 8x the CPU per query, measured, once FAISS had run on the thread.
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @contextlib.contextmanager

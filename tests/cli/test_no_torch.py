@@ -92,4 +92,6 @@ def test_commands_that_embed_nothing_never_load_the_model(database: Path, tmp_pa
 def test_the_check_would_see_a_command_that_embeds(database: Path, tmp_path: Path) -> None:
     report = _run(database, [["search", "a kitten on a rug"]], tmp_path)
     assert report["codes"] == {"search a kitten on a rug": 0}
-    assert report["torch"] is True and report["models_loaded"] == 1
+    assert report["models_loaded"] == 1
+    # A short query runs on the numpy path (agentmem/embedders/minilm.py): the model loads, torch does not.
+    assert report["torch"] is False

@@ -15,7 +15,7 @@ import torch
 torch.set_num_threads(2)  # OpenMP and MKL at 2, as a 2-core machine starts
 torch.ones(256, 256) @ torch.ones(256, 256)
 import faiss
-from agentmem.embedders.sentence_transformers import _torch_threads
+from agentmem.embedders.threads import torch_threads
 
 def mkl():
     line = next(x for x in torch.__config__.parallel_info().splitlines() if "mkl_get_max_threads()" in x)
@@ -23,7 +23,7 @@ def mkl():
 
 faiss.omp_set_num_threads(1)  # what agentmem's index does: OpenMP's count alone drops to 1
 seen = {"torch_reads": torch.get_num_threads(), "mkl_before": mkl()}
-with _torch_threads(1):
+with torch_threads(1):
     seen["mkl_during"] = mkl()
 seen["torch_after"] = torch.get_num_threads()
 print(json.dumps(seen))
