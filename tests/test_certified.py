@@ -21,7 +21,7 @@ from agentmem.ranking.attributes import MemoryAttributes
 from agentmem.ranking.certified import MAX_DATED_SHARE, certified_rank
 from agentmem.ranking.paths import rank, rank_vectors
 from agentmem.ranking.ranked import Ranked, Ranking
-from agentmem.vectors import MemoryVectors
+from agentmem.vectors import MemoryVectors, chunk_ids
 from tests.index.vectors import clustered
 
 NOW = datetime(2024, 7, 1, tzinfo=timezone.utc)
@@ -110,6 +110,74 @@ def test_screening_stays_exact_after_deletes_replacements_and_hybrid_matches() -
         assert got is not None
         expected = _brute_force(live, live_vectors, attributes, query, ranking)
         np.testing.assert_array_equal(got.ids, expected.ids)
+
+
+def _chunked_replica(
+    n: int = N // 2, seed: int = 21
+) -> tuple[NDArray[np.int64], NDArray[np.int64], MemoryVectors, MemoryAttributes]:
+    """Memories of 1 to 4 chunk vectors (2.5 on average), their chunk vector ids and vectors."""
+    ids, _, plain = _replica(n, seed)
+    counts = np.random.default_rng(seed).integers(1, 5, n).astype(np.int64)
+    rows = clustered(int(counts.sum()), D, seed=seed + 1)
+    attributes = MemoryAttributes(ids, plain.last_accessed, plain.importance, chunks=counts, created=plain.created)
+    return ids, chunk_ids(ids, counts), MemoryVectors(rows, counts), attributes
+
+
+@pytest.mark.parametrize("lexical", [False, True], ids=["dense", "hybrid"])
+def test_chunked_memories_are_certified_exactly_on_a_screened_flat_index(lexical: bool) -> None:
+    ids, vector_ids, vectors, attributes = _chunked_replica()
+    assert attributes.chunked and len(vector_ids) >= HALF_COPY_MIN  # the float16 screen runs
+    index = FaissIndex(D)
+    index.upsert(vector_ids, vectors.rows)
+    rng = np.random.default_rng(5)
+    for query in clustered(30, D, seed=31):
+        matches = rng.choice(ids, size=20, replace=False) if lexical else []
+        ranking = Ranking(
+            scoring=DEFAULT_SCORING,
+            now=NOW,
+            lexical={int(i): float(rng.uniform(0.5, 9)) for i in matches} or None,
+            lexical_weight=0.3,
+        )
+        got = certified_rank(index, attributes, query, k=10, ranking=ranking, allowed=None)
+        assert got is not None and got.path == "exact"
+        expected = rank_vectors(ids, vectors, attributes, query, k=10, ranking=ranking)
+        np.testing.assert_array_equal(got.ids, expected.ids)
+        np.testing.assert_allclose(got.components.score, expected.components.score, rtol=1e-6)
+        # The full aggregate pass, which the certified path replaces, ranks the same.
+        np.testing.assert_array_equal(rank(index, attributes, query, k=10, ranking=ranking).ids, expected.ids)
+
+
+def test_a_chunk_left_out_by_the_screen_still_counts_for_its_memory() -> None:
+    ids, vector_ids, vectors, attributes = _chunked_replica(n=2_000)
+    query = clustered(1, D, seed=41)[0]
+    # Memory 0's first chunk points away from the query, its second is the query: its best chunk must count.
+    first = int(vectors.starts[0])
+    rows = vectors.rows.copy()
+    assert vectors.counts[0] > 1
+    rows[first] = -query
+    rows[first + 1] = query
+    chunked = MemoryVectors(rows, vectors.counts)
+    index = FaissIndex(D)
+    index.upsert(vector_ids, chunked.rows)
+    ranking = Ranking(scoring=DEFAULT_SCORING, now=NOW)
+    got = certified_rank(index, attributes, query, k=10, ranking=ranking, allowed=None)
+    assert got is not None and got.ids[0] == ids[0]
+    np.testing.assert_array_equal(got.ids, rank_vectors(ids, chunked, attributes, query, k=10, ranking=ranking).ids)
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "sq8", "ivf"])
+def test_chunked_memories_on_approximate_indexes_agree_with_brute_force(kind: str) -> None:
+    ids, vector_ids, vectors, attributes = _chunked_replica(n=5_000)  # 12,500 vectors: ivf trains
+    index = create_index(kind, D)
+    index.upsert(vector_ids, vectors.rows)
+    ranking = Ranking(scoring=DEFAULT_SCORING, now=NOW, candidates=400)
+    overlap = []
+    for query in clustered(30, D, seed=8):
+        got = rank(index, attributes, query, k=10, ranking=ranking)
+        assert got.path == "scale" and len(got.ids) == 10
+        expected = rank_vectors(ids, vectors, attributes, query, k=10, ranking=ranking)
+        overlap.append(len(np.intersect1d(got.ids, expected.ids)) / 10)
+    assert np.mean(overlap) >= 0.97
 
 
 def _dated(attributes: MemoryAttributes, days: float) -> Ranking:

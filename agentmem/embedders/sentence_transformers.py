@@ -113,7 +113,8 @@ class SentenceTransformerEmbedder:
             copy when that package is absent), or any sentence-transformers hub name or local folder.
         device: torch device, such as ``"cpu"`` or ``"cuda:0"``.
         batch_size: texts per forward pass.
-        threads: torch intra-op threads for this embedder's own calls. None reads ``AGENTMEM_TORCH_THREADS``,
+        threads: torch intra-op threads (and numpy BLAS threads, for the bundled model's small calls) for this
+            embedder's own calls. None reads ``AGENTMEM_TORCH_THREADS``,
             else uses :data:`DEFAULT_TORCH_THREADS` (measured). torch's count is process-global, so it is set
             around each load and encode and the process's own count restored after: the host application's
             torch code keeps its threads.

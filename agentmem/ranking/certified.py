@@ -24,6 +24,11 @@ Where the bound on left-out cosines comes from decides what "exact" means:
   in ``benchmarks/``. A result that stays uncertified also takes the top C by recency and by importance
   as candidates, as the scale path always did.
 
+A memory embedded in chunks has one vector per chunk; its cosine is its best chunk's. A memory none of whose
+chunks the search returned is bounded like any left-out vector; a returned memory whose best returned chunk is
+below that bound is re-scored on all its chunks (a better one may have been left out), so chunked namespaces are
+certified the same way.
+
 Min-max normalisation (scores depend on the candidate set), filtered searches and queries naming times
 that hold more than :data:`MAX_DATED_SHARE` of the memories keep the paths of :func:`agentmem.ranking.paths.rank`.
 """
@@ -38,7 +43,7 @@ from numpy.typing import NDArray
 from agentmem.config import decay
 from agentmem.ranking.attributes import MemoryAttributes
 from agentmem.ranking.ranked import Ranked, Ranking, best
-from agentmem.vectors import VectorIndex, isin_sorted
+from agentmem.vectors import VectorIndex, best_per_memory, isin_sorted
 
 # What a screen or an approximate search gives: candidate ids, their cosines, a bound on every other's.
 Screened = tuple[NDArray[np.int64], NDArray[np.float32], float]
@@ -77,8 +82,7 @@ def certified_rank(
         scores are min-max normalised, ``allowed`` is given, the index is exact without a screen
         (``exact``, untrained ``ivf``/``sq8``), or a screened flat index could not certify its candidates.
     """
-    # Chunked memories have several vectors under chunk ids: the full paths aggregate them per memory.
-    if ranking.scoring.normalize != "none" or allowed is not None or not len(attributes) or attributes.chunked:
+    if ranking.scoring.normalize != "none" or allowed is not None or not len(attributes):
         return None
     screen: Callable[[NDArray[np.float32], int], Screened | None] | None = getattr(index, "screen", None)
     exact = screen is not None
@@ -95,13 +99,15 @@ def certified_rank(
     matched = _lexical_ids(attributes, ranking)
     if dated is not None and dated.size:
         matched = np.union1d(matched, dated)
-    matched_cosine = np.asarray(index.vectors(matched) @ query, dtype=np.float32) if len(matched) else None
+    matched, matched_cosine = _cosines(index, attributes, matched, query)
     count = max(k, SCREEN_CANDIDATES if exact else ranking.candidates)
     for _ in range(2):
         found = screen(query, count) if screen is not None else _search(index, query, count)
         if found is None:
             return None
         ids, cosine, beyond = found
+        if attributes.chunked:
+            ids, cosine = _best_chunks(index, attributes, query, ids, cosine, beyond)
         ids, cosine = _with_matched(attributes, ids, cosine, matched, matched_cosine)
         path = "exact" if exact else "scale"
         ranked = best(ids, cosine, attributes, attributes.rows(ids), k=k, ranking=ranking, path=path)
@@ -111,6 +117,40 @@ def certified_rank(
     if exact:
         return None
     return _scale_fallback(index, attributes, query, ids, cosine, k=k, ranking=ranking)
+
+
+def _best_chunks(
+    index: VectorIndex,
+    attributes: MemoryAttributes,
+    query: NDArray[np.float32],
+    vector_ids: NDArray[np.int64],
+    cosine: NDArray[np.float32],
+    beyond: float,
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """The memories of the chunk vectors a search returned, each with its best chunk's cosine.
+
+    A chunk left out scores at most ``beyond``. So a memory whose best returned chunk reaches ``beyond`` has its
+    best chunk among those returned; only the others (a float16 screen returns some below its bound) have all
+    their chunks read.
+    """
+    ids, best = best_per_memory(vector_ids, cosine)
+    unsure = best < beyond
+    if unsure.any():
+        _, best[unsure] = _cosines(index, attributes, ids[unsure], query)
+    return ids, np.asarray(best, dtype=np.float32)
+
+
+def _cosines(
+    index: VectorIndex, attributes: MemoryAttributes, ids: NDArray[np.int64], query: NDArray[np.float32]
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """The cosines of these memories (ascending ids), a chunked memory's being its best chunk's."""
+    if not len(ids):
+        return ids, np.zeros(0, dtype=np.float32)
+    if not attributes.chunked:
+        return ids, np.asarray(index.vectors(ids) @ query, dtype=np.float32)
+    vector_ids = attributes.vector_ids(ids)
+    memory_ids, best_cosine = best_per_memory(vector_ids, index.vectors(vector_ids) @ query)
+    return memory_ids, np.asarray(best_cosine, dtype=np.float32)
 
 
 def _certified(ranked: Ranked, k: int, *, reach: float | None) -> bool:
@@ -202,6 +242,6 @@ def _scale_fallback(
         )
     )
     leaders = leaders[~isin_sorted(leaders, ids)]  # read only the vectors not at hand
-    leaders_cosine = np.asarray(index.vectors(leaders) @ query, dtype=np.float32) if len(leaders) else None
+    leaders, leaders_cosine = _cosines(index, attributes, leaders, query)
     ids, cosine = _merged(ids, cosine, leaders, leaders_cosine)
     return best(ids, cosine, attributes, attributes.rows(ids), k=k, ranking=ranking, path="scale")

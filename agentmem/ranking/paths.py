@@ -13,7 +13,7 @@ is the best of its chunks' on both paths.
 
 :func:`rank` first tries :mod:`agentmem.ranking.certified` (a float16 screen of large flat indexes, a threshold test
 on approximate ones), which certifies the top k from a few hundred candidates; what follows here runs when
-it cannot (small indexes, filters, min-max scoring, an uncertified screen, chunked memories).
+it cannot (small indexes, filters, min-max scoring, an uncertified screen).
 
 Relevance (hybrid lexical, a time the query names) and scoring are :mod:`agentmem.ranking.ranked`'s.
 """
