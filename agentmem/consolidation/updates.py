@@ -30,6 +30,8 @@ from agentmem.errors import ConfigError
 
 __all__ = ["ValueChangeDetector", "sentence_values"]
 
+_SPEAKER_PREFIX = re.compile(r"^\s*[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2}:\s+")
+_LEADING_CLAUSE = re.compile(r"^\s*(?:[^,;:.!?]{1,40}),\s+")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|,\s+(?:and|but|so)\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'"})
 _WORD = re.compile(r"[A-Za-z][\w'-]*|\d+(?:[.,:]\d+)*(?:st|nd|rd|th|am|pm|k|%)?|\$\d+(?:[.,]\d+)*")
@@ -110,8 +112,8 @@ class ValueChangeDetector:
 
     def reason(self, new: str, old: str) -> str | None:
         """Why ``new`` updates ``old`` (``"value 4 → 5 (engineers lead team)"``), or None."""
-        olds = [_read(s) for s in _sentences(old)]
-        for n in (_read(s) for s in _sentences(new)):
+        olds = [_read(s) for s in _sentences(_SPEAKER_PREFIX.sub("", old))]
+        for n in (_read(s) for s in _sentences(_SPEAKER_PREFIX.sub("", new))):
             for o in olds:
                 found = self._changed(n, o)
                 if found is not None:
@@ -156,7 +158,9 @@ def _same_subject(a: str, b: str) -> bool:
 def _subject(lower: list[str]) -> str:
     if not lower:
         return ""
-    if lower[0] in _SPEAKER:
+    if lower[0] in _SPEAKER or (
+        lower[0] in ("and", "also", "so", "but", "now") and lower[1:2] and lower[1] in _SPEAKER
+    ):
         return "speaker"
     content = [w for w in lower if w not in _STOPWORDS and w not in _CHANGE]
     head = content[0] if content else lower[0]
@@ -169,7 +173,18 @@ def _subject(lower: list[str]) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(text) if s and len(s.split()) >= 3]
+    """Its sentences and clauses, each without leading asides ("By the way, ", "Thanks, Mel, "): they name
+    neither the subject nor a value. Fragments of fewer than 3 words are left out."""
+    found = []
+    for sentence in _SENTENCE.split(text):
+        for _ in range(3):
+            stripped = _LEADING_CLAUSE.sub("", sentence, count=1)
+            if stripped == sentence or len(stripped.split()) < 3:
+                break
+            sentence = stripped
+        if sentence and len(sentence.split()) >= 3:
+            found.append(sentence)
+    return found
 
 
 def _read(sentence: str) -> _Sentence:

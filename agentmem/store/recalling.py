@@ -178,9 +178,36 @@ def _ranked(parts: Database, ns: NamespaceRow | None, query: QueryInput, options
         # the floor's, that no memory further down reaches it.
         exhausted = len(ranked.memories) < fetch or (bool(ranked.memories) and ranked.memories[-1].score < lowest)
         if len(kept) == k or exhausted:
+            kept = _successors_first(ranked.memories, kept)
             chosen = ranked.vectors[kept] if len(ranked.vectors) else ranked.vectors  # none asked for
             return Candidates([ranked.memories[i] for i in kept], chosen, ranked.path)
         fetch *= 2
+
+
+def _successors_first(memories: list[ScoredMemory], kept: list[int]) -> list[int]:
+    """``kept`` with every superseded memory moved just below its successor when both are kept: an older
+    value never ranks above the value that replaced it (only with ``include_superseded``)."""
+    position = {memories[i].memory.id: i for i in kept}
+    moved = {
+        i for i in kept if memories[i].memory.valid_to is not None and memories[i].memory.superseded_by in position
+    }
+    if not moved:
+        return kept
+    below: dict[int, list[int]] = {}
+    for i in kept:
+        if i in moved:
+            below.setdefault(position[memories[i].memory.superseded_by or 0], []).append(i)
+    order: list[int] = []
+
+    def place(i: int) -> None:
+        order.append(i)
+        for j in below.get(i, []):
+            place(j)
+
+    for i in kept:
+        if i not in moved:
+            place(i)
+    return order + [i for i in kept if i not in set(order)]  # a cycle cannot happen; kept whole anyway
 
 
 def _plan(parts: Database, query: QueryInput) -> QueryPlan:

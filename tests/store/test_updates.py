@@ -155,3 +155,11 @@ def test_a_repeat_with_new_metadata_strengthens_and_merges(store: MemoryStore, c
     assert again.memory.created_at == T0 - timedelta(hours=5)  # observed earlier than first recorded
     assert again.memory.access_count == 1
     assert store.get(first.memory.id) == again.memory
+
+
+def test_a_superseded_memory_ranks_just_below_its_successor(store: MemoryStore, clock: StepClock) -> None:
+    old = store.add("the wifi password is tulip-42", importance=1.0)
+    done = store.update(old.id, "the wifi password is orchid-77", importance=0.0)
+    ranked = store.retrieve("the wifi password is tulip-42", k=5, include_superseded=True, floor=False)
+    ids = [m.memory.id for m in ranked]
+    assert ids.index(done.memory.id) + 1 == ids.index(old.id)  # the old value scores higher, shown below
