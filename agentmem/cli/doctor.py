@@ -12,6 +12,7 @@ __all__ = ["diagnose"]
 def diagnose(settings: Settings) -> list[Check]:
     """Check the schema, then every namespace's index and model.
 
+    - integrity (SQLite): ``PRAGMA integrity_check`` finds the file sound (else: restore it from a backup);
     - schema revision: the database is at the revision this agentmem ships (else: ``agentmem migrate``);
     - schema matches models: Alembic finds no difference between the tables and the models;
     - index <namespace>: the vector index holds every active memory's vectors (one per chunk) and reflects
@@ -33,6 +34,12 @@ def diagnose(settings: Settings) -> list[Check]:
         return [*checks, Check("database", False, f"{settings.where()}: {exc.reason}")]
     current, head, differences = schema.revision, schema.head, schema.differences
     checks.append(Check("database", True, settings.where()))
+    if schema.integrity:
+        found = "; ".join(schema.integrity[:3]) + ("…" if len(schema.integrity) > 3 else "")
+        advice = "restore the file from a backup (or `agentmem export` what still reads into a new database)"
+        checks.append(Check("integrity", False, f"PRAGMA integrity_check: {found}: {advice}"))
+    elif path is not None:
+        checks.append(Check("integrity", True, "PRAGMA integrity_check: ok"))
     if current != head:
         advice = "run `agentmem init`" if current is None else "run `agentmem migrate`"
         checks.append(Check("schema revision", False, f"{current or 'empty'}, expected {head}: {advice}"))

@@ -15,7 +15,11 @@ from agentmem.db.rows import to_epoch
 from agentmem.errors import ConfigError
 from agentmem.types import MemoryFilter
 
-__all__ = ["filter_clauses"]
+__all__ = ["MAX_FILTER_VALUES", "filter_clauses"]
+
+MAX_FILTER_VALUES = 256
+"""Metadata values a filter may list in all: each is two conditions OR-ed together, and SQLite refuses an
+expression more than 1,000 deep."""
 
 
 def filter_clauses(namespace_id: int, where: MemoryFilter) -> list[ColumnElement[bool]]:
@@ -40,10 +44,17 @@ def filter_clauses(namespace_id: int, where: MemoryFilter) -> list[ColumnElement
         clauses.append(memories.c.status == "active")
     if where.kinds is not None:
         clauses.append(memories.c.kind.in_(list(where.kinds)))
+    given = 0
     for key, wanted in where.metadata.items():
         options = list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
         if not options:
             raise ConfigError(f"metadata filter {key!r} lists no values")
+        given += len(options)
+        if given > MAX_FILTER_VALUES:
+            raise ConfigError(
+                f"a metadata filter may list at most {MAX_FILTER_VALUES} values in all: filter on a shared "
+                "key or kind instead, or split the query"
+            )
         clauses.append(or_(*(c for value in options for c in (_metadata_equals(key, value), _list_holds(key, value)))))
     for column, bound, after in (
         (memories.c.created_at, where.created_after, True),
@@ -86,9 +97,36 @@ def _list_holds_postgresql(element: _ListHolds, compiler: SQLCompiler, **kw: Any
     )
 
 
+class _ListHoldsAnyKey(_ListHolds):
+    """:class:`_ListHolds` for a key a SQLite JSON path cannot name (see :func:`_plain`)."""
+
+    inherit_cache = True
+
+
+@compiles(_ListHoldsAnyKey, "sqlite")
+def _list_holds_any_key_sqlite(element: _ListHolds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key, value = (compiler.process(c, **kw) for c in element.clauses)
+    # The top-level entry found by its decoded key; a non-list walks an empty list (json_each of a bare
+    # text would be malformed JSON).
+    return (
+        f"EXISTS (SELECT 1 FROM json_each({column}) AS entry, "
+        f"json_each(CASE WHEN entry.type = 'array' THEN entry.value ELSE '[]' END) AS item "
+        f"WHERE entry.key = {key} AND ((item.type NOT IN ('true', 'false') AND json_quote(item.value) = {value}) "
+        f"OR (item.type IN ('true', 'false') AND item.type = {value})))"
+    )
+
+
 def _list_holds(key: str, value: Any) -> ColumnElement[bool]:
     text = json.dumps(value, ensure_ascii=False)
-    return _ListHolds(memories.c.metadata, _text(key), _text(text))
+    holds = _ListHolds if _plain(key) else _ListHoldsAnyKey
+    return holds(memories.c.metadata, _text(key), _text(text))
+
+
+def _plain(key: str) -> bool:
+    """Whether a SQLite JSON path ``$."key"`` finds the key: it compares the label with the stored JSON text
+    undecoded, so a key with a quote, a backslash or a non-ASCII character (stored escaped) is never found
+    by a path, only by walking the object's entries (slower, so only for those keys)."""
+    return key.isascii() and key.isprintable() and '"' not in key and "\\" not in key
 
 
 class _JsonEquals(FunctionElement[bool]):
@@ -121,6 +159,24 @@ def _json_equals_postgresql(element: _JsonEquals, compiler: SQLCompiler, **kw: A
     return f"((CAST({column} AS JSONB) -> {key}) = CAST({value} AS JSONB))"
 
 
+class _JsonEqualsAnyKey(_JsonEquals):
+    """:class:`_JsonEquals` for a key a SQLite JSON path cannot name (see :func:`_plain`)."""
+
+    inherit_cache = True
+
+
+@compiles(_JsonEqualsAnyKey, "sqlite")
+def _json_equals_any_key_sqlite(element: _JsonEquals, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key, value, kind = (compiler.process(c, **kw) for c in element.clauses)
+    return (
+        f"EXISTS (SELECT 1 FROM json_each({column}) AS entry WHERE entry.key = {key} AND ("
+        f"({kind} IN ('true', 'false') AND entry.type = {kind}) "
+        f"OR ({kind} = 'integer' AND entry.type = 'integer' AND entry.value = CAST({value} AS INTEGER)) "
+        f"OR ({kind} = 'real' AND entry.type IN ('real', 'integer') AND entry.value = CAST({value} AS REAL)) "
+        f"OR ({kind} = 'text' AND entry.type = 'text' AND entry.value = json_extract({value}, '$'))))"
+    )
+
+
 def _metadata_equals(key: str, value: Any) -> ColumnElement[bool]:
     # bool before int: bool is an int subclass, and JSON true is not the number 1.
     if isinstance(value, bool):
@@ -135,7 +191,8 @@ def _metadata_equals(key: str, value: Any) -> ColumnElement[bool]:
         raise ConfigError(
             f"metadata filter {key!r}: cannot compare with {type(value).__name__}; use str, int, float or bool values"
         )
-    return _JsonEquals(memories.c.metadata, _text(key), _text(json.dumps(value, ensure_ascii=False)), _text(kind))
+    equals = _JsonEquals if _plain(key) else _JsonEqualsAnyKey
+    return equals(memories.c.metadata, _text(key), _text(json.dumps(value, ensure_ascii=False)), _text(kind))
 
 
 def _text(value: str) -> Any:

@@ -18,6 +18,7 @@ __all__ = [
     "ensure_schema",
     "head_revision",
     "include_name",
+    "integrity_problems",
     "schema_differences",
 ]
 
@@ -101,3 +102,13 @@ def schema_differences(engine: Engine) -> list[Any]:
             conn, opts={"version_table": VERSION_TABLE, "compare_type": True, "include_name": include_name}
         )
         return list(compare_metadata(context, metadata))
+
+
+def integrity_problems(engine: Engine) -> tuple[str, ...]:
+    """What SQLite's ``PRAGMA integrity_check`` finds wrong with the file (its first 20 lines); empty when it
+    is sound, and on PostgreSQL (which checks its own pages)."""
+    if engine.dialect.name != "sqlite":
+        return ()
+    with engine.connect() as conn:
+        found = tuple(str(row[0]) for row in conn.exec_driver_sql("PRAGMA integrity_check(20)"))
+    return () if found == ("ok",) else found

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from agentmem.db.engine import open_engine, resolve_url
-from agentmem.db.migrate import current_revision, ensure_schema, head_revision, schema_differences
+from agentmem.db.migrate import current_revision, ensure_schema, head_revision, integrity_problems, schema_differences
 
 __all__ = ["DatabaseSchema", "database_location", "database_schema", "migrate_database"]
 
@@ -31,12 +31,15 @@ class DatabaseSchema:
         head: the migration this version of agentmem expects.
         differences: what differs between the database's tables and agentmem's models (checked only when
             asked for and the database is at head; empty when they agree).
+        integrity: what SQLite's integrity check finds wrong with the file (checked only when asked for;
+            empty when it is sound, and on PostgreSQL).
     """
 
     location: str
     revision: str | None
     head: str
     differences: tuple[str, ...] = ()
+    integrity: tuple[str, ...] = ()
 
     @property
     def up_to_date(self) -> bool:
@@ -66,7 +69,8 @@ def database_schema(path_or_url: str | os.PathLike[str] | None, *, compare: bool
 
     Args:
         path_or_url: a SQLite path, a SQLAlchemy URL, or None for the default file.
-        compare: also compare the tables with agentmem's models (when at head).
+        compare: also compare the tables with agentmem's models (when at head), and run SQLite's
+            integrity check.
 
     Raises:
         ConfigError: a bad path or URL.
@@ -75,7 +79,8 @@ def database_schema(path_or_url: str | os.PathLike[str] | None, *, compare: bool
     with _engine(path_or_url) as engine:
         revision, head = current_revision(engine), head_revision()
         differences = tuple(str(d) for d in schema_differences(engine)) if compare and revision == head else ()
-    return DatabaseSchema(database_location(path_or_url)[0], revision, head, differences)
+        integrity = integrity_problems(engine) if compare else ()
+    return DatabaseSchema(database_location(path_or_url)[0], revision, head, differences, integrity)
 
 
 def migrate_database(path_or_url: str | os.PathLike[str] | None) -> tuple[DatabaseSchema, DatabaseSchema]:

@@ -49,6 +49,7 @@ def test_doctor_healthy_database(cli: Cli) -> None:
     names = [c["name"] for c in report["checks"]]
     assert names == [
         "database",
+        "integrity",
         "schema revision",
         "schema matches models",
         "index default",
@@ -66,6 +67,27 @@ def test_doctor_reports_model_mismatch_and_exits_1(cli: Cli) -> None:
     failed = [c for c in json.loads(result.stdout)["checks"] if not c["ok"]]
     assert [c["name"] for c in failed] == ["model default"]
     assert "built with hashing-64" in failed[0]["detail"] and "--model hashing-64" in failed[0]["detail"]
+
+
+def test_doctor_runs_the_integrity_check_and_exits_1_on_a_malformed_file(cli: Cli, tmp_path: Path) -> None:
+    """Issue 19, defect 9: doctor said ok about a file SQLite's integrity check finds malformed."""
+    add_all(cli, ["one", "two", "three"])
+    with sqlite3.connect(tmp_path / "memories.db") as conn:
+        # Two indexes of the table swap their b-trees: every query still runs, the schema text is unchanged.
+        pages = dict(
+            conn.execute("SELECT name, rootpage FROM sqlite_master WHERE name LIKE 'ix_agentmem_memories_ns_%'")
+        )
+        conn.execute("PRAGMA writable_schema=ON")
+        for one, other in (("status", "hash"), ("hash", "status")):
+            conn.execute(
+                "UPDATE sqlite_master SET rootpage = ? WHERE name = ?",
+                (pages[f"ix_agentmem_memories_ns_{other}"], f"ix_agentmem_memories_ns_{one}"),
+            )
+    conn.close()
+    result = cli("doctor", "--json")
+    assert result.exit_code == 1
+    (check,) = [c for c in json.loads(result.stdout)["checks"] if c["name"] == "integrity"]
+    assert not check["ok"] and "missing from index" in check["detail"] and "backup" in check["detail"]
 
 
 def test_doctor_on_missing_and_empty_databases(cli: Cli, tmp_path: Path) -> None:

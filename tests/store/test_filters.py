@@ -57,3 +57,24 @@ def test_metadata_filters_match_values_and_list_members(
     assert {labels[m.id] for m in store.list_memories(where=where)} == expected
     # The filter is under test, not the relevance floor: every memory it lets through comes back.
     assert {labels[m.memory.id] for m in store.retrieve("door", k=10, where=where, floor=False)} == expected
+
+
+@pytest.mark.parametrize("key", ['say "hi"', "back\\slash", "clé", "日本", "a.b[0]", "tab\tkey"])
+def test_metadata_filters_find_keys_a_json_path_cannot_name(store: MemoryStore, key: str) -> None:
+    """A key with a quote, a backslash or non-ASCII characters matches on SQLite as on PostgreSQL (issue 19,
+    defect 12: SQLite's `$."key"` path silently matched nothing)."""
+    scalar = store.add("a scalar", metadata={key: "v", "other": "v"}).id
+    listed = store.add("a list", metadata={key: ["w", "v"]}).id
+    store.add("another key", metadata={"other": "v"})
+    for wanted, expected in (("v", {scalar, listed}), ("w", {listed}), (["w", "nothing"], {listed}), ("x", set())):
+        found = {m.id for m in store.list_memories(where=MemoryFilter(metadata={key: wanted}))}
+        assert found == expected, (key, wanted)
+
+
+def test_a_filter_listing_too_many_values_is_a_clear_error(store: MemoryStore) -> None:
+    from agentmem import ConfigError
+
+    store.add("x", metadata={"n": 1})
+    assert len(store.list_memories(where=MemoryFilter(metadata={"n": list(range(256))}))) == 1
+    with pytest.raises(ConfigError, match="at most 256 values"):
+        store.list_memories(where=MemoryFilter(metadata={"n": list(range(2000))}))
