@@ -28,6 +28,7 @@ def filter_clauses(namespace_id: int, where: MemoryFilter) -> list[ColumnElement
     Raises:
         ConfigError: a metadata value of a type that cannot be compared.
     """
+    _check_texts(where)
     clauses: list[ColumnElement[bool]] = [memories.c.namespace_id == namespace_id]
     superseded = and_(memories.c.status == "archived", memories.c.valid_to.is_not(None))
     if where.valid_at is not None:
@@ -65,6 +66,33 @@ def filter_clauses(namespace_id: int, where: MemoryFilter) -> list[ColumnElement
         if bound is not None:
             clauses.append(column >= to_epoch(bound) if after else column < to_epoch(bound))
     return clauses
+
+
+def _check_texts(where: MemoryFilter) -> None:
+    """Kinds, keys and text values a database can compare: valid Unicode (no lone surrogate), no NUL (which
+    PostgreSQL refuses in text); either could only ever match nothing."""
+    texts = [*(where.kinds or ()), *where.metadata]
+    for wanted in where.metadata.values():
+        texts.extend(
+            v
+            for v in (wanted if isinstance(wanted, list | tuple | set | frozenset) else [wanted])
+            if isinstance(v, str)
+        )
+    for text in texts:
+        if not isinstance(text, str):
+            raise ConfigError(f"filter kinds and metadata keys are strings, not {text!r}")
+        if "\x00" in text or not _encodable(text):
+            raise ConfigError(
+                f"filter text {text!r} holds a NUL or a lone surrogate, which no memory can hold: remove it"
+            )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _ListHolds(FunctionElement[bool]):

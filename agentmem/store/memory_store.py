@@ -26,6 +26,7 @@ from agentmem.store import adding, importing, recalling, updating, upkeep
 from agentmem.store.database import Clock, Database, open_database
 from agentmem.store.namespace import NamespaceBinding
 from agentmem.store.recalling import RecallOptions
+from agentmem.store.validation import check_page, memory_ids_of
 from agentmem.types import (
     AddOutcome,
     Embedder,
@@ -289,7 +290,7 @@ class MemoryStore:
 
     def forget_many(self, memory_ids: Iterable[int]) -> list[int]:
         """Delete memories for good in one transaction; returns the ids that were in this namespace."""
-        ids = [int(i) for i in memory_ids]
+        ids = memory_ids_of(memory_ids)
         self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         with self._db.lock:
             ns = self._binding.row()
@@ -306,7 +307,7 @@ class MemoryStore:
         For callers that use memories they did not get from recall (a read by id or key); ids not in this
         namespace are ignored.
         """
-        ids = [int(i) for i in memory_ids]
+        ids = memory_ids_of(memory_ids)
         ns = self._binding.row()
         if not ids or ns is None:
             return
@@ -323,7 +324,7 @@ class MemoryStore:
         """
         self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         ns = self._binding.row()
-        found = [] if ns is None else self._db.repository.get_many(ns, [memory_id])
+        found = [] if ns is None else self._db.repository.get_many(ns, memory_ids_of([memory_id]))
         if not found:
             raise MemoryNotFoundError(memory_id, namespace=self.namespace)
         return found[0]
@@ -361,8 +362,7 @@ class MemoryStore:
         self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         if order_by not in LIST_ORDERS:
             raise ConfigError(f"order_by must be one of {', '.join(LIST_ORDERS)}, not {order_by!r}")
-        if limit < 0 or offset < 0:
-            raise ConfigError("limit and offset must be >= 0")
+        check_page(limit, offset)
         ns = self._binding.row()
         if ns is None:
             return []
@@ -603,7 +603,7 @@ class MemoryStore:
         """Bring archived memories back into recall; returns the ids restored."""
         self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         ns = self._binding.row()
-        return [] if ns is None else upkeep.restore(self._db, ns, list(memory_ids))
+        return [] if ns is None else upkeep.restore(self._db, ns, memory_ids_of(memory_ids))
 
     def sources(self, memory_id: int) -> list[MemoryRecord]:
         """The memories a reflection was made from (archived ones included), in id order.

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from agentmem.db.rows import to_epoch
 from agentmem.errors import ConfigError
 from agentmem.types import JSONValue, NewMemory
+from agentmem.vectors import MAX_MEMORY_ID
 
-__all__ = ["DEFAULT_IMPORTANCE", "check_namespace", "check_new_memory", "check_query", "validate_memories"]
+__all__ = [
+    "DEFAULT_IMPORTANCE",
+    "check_namespace",
+    "check_new_memory",
+    "check_page",
+    "check_query",
+    "memory_ids_of",
+    "validate_memories",
+]
 
 DEFAULT_IMPORTANCE = 0.5
 """Importance given to a memory added without one (the middle of the [0, 1] scale)."""
@@ -25,8 +35,34 @@ def check_query(query: object, k: object) -> None:
     """A query string must not be blank (a list of messages is checked when its query is built)."""
     if isinstance(query, str) and not query.strip():
         raise ConfigError("query must be a non-blank string or a list of messages")
+    if isinstance(query, str):
+        _check_storable(query, "query")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ConfigError(f"k must be a positive integer, not {k!r}")
+
+
+def memory_ids_of(values: Iterable[object]) -> list[int]:
+    """The memory ids among ``values``, integers all (numpy's too); those no memory can have (negative, or
+    2**40 and above) are left out, as ids of no memory.
+
+    Raises:
+        ConfigError: a value that is not an integer.
+    """
+    ids = []
+    for value in values:
+        if isinstance(value, bool) or not hasattr(value, "__index__"):
+            raise ConfigError(f"memory ids are integers, not {type(value).__name__} {value!r}")
+        number = operator.index(value)
+        if 0 <= number <= MAX_MEMORY_ID:
+            ids.append(number)
+    return ids
+
+
+def check_page(limit: object, offset: object) -> None:
+    """``limit`` and ``offset`` of a listing are integers in [0, 2**63)."""
+    for name, value in (("limit", limit), ("offset", offset)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise ConfigError(f"{name} must be an integer in [0, 2**63), not {value!r}")
 
 
 def check_namespace(name: str) -> str:
