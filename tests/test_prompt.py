@@ -414,3 +414,35 @@ def test_with_room_for_everything_only_duplicates_are_dropped(
     result = assemble(ranked, token_budget=100_000, tokenizer=WhitespaceTokenizer(), vectors=vectors)
     assert ids(result) == expected
     assert result.truncated_ids == ()
+
+
+class _CharCounting:
+    """A tokenizer that records how many characters it was handed (the work prompt assembly does)."""
+
+    def __init__(self, inner: Tokenizer) -> None:
+        self.inner = inner
+        self.characters = 0
+
+    def count(self, text: str) -> int:
+        self.characters += len(text)
+        return self.inner.count(text)
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        self.characters += len(text)
+        return self.inner.truncate(text, max_tokens)
+
+
+@pytest.mark.parametrize("huge_first", [True, False], ids=["huge-best", "huge-second"])
+def test_a_megabyte_memory_is_not_tokenized_whole(huge_first: bool) -> None:
+    """Issue 19, defect 13: a 1.6 MB memory made every recall tokenize its whole text several times."""
+    huge = "the boiler manual says to bleed the radiators every autumn. " * 27_000  # 1.6 MB
+    assert len(huge) > 1_600_000
+    small = [scored(i, f"a short memory number {i}") for i in range(1, 6)]
+    ranked = [scored(0, huge), *small] if huge_first else [small[0], scored(0, huge), *small[1:]]
+    for inner in (WhitespaceTokenizer(), default_tokenizer()):
+        tokenizer = _CharCounting(inner)
+        result = assemble(ranked, token_budget=300, tokenizer=tokenizer)
+        assert result.tokens <= 300
+        assert 0 in ids(result) if huge_first else 0 not in ids(result)
+        # A few windows of 32 characters per token of the budget, never the 1.6 MB text.
+        assert tokenizer.characters < 40 * 32 * 300, tokenizer.characters

@@ -25,6 +25,13 @@ from agentmem.types import MemoryRecord, PromptMemory, ScoredMemory, Tokenizer
 __all__ = ["TRUNCATION_MARKER", "assemble", "render_line"]
 
 TRUNCATION_MARKER = " […]"
+
+# A memory's text longer than this many characters per token of the budget is only ever looked at through
+# its first that many characters: if that prefix (cut at a space) alone overflows the budget, so does the
+# whole text (word pieces and whitespace words never span a space, so a prefix at a space counts no more
+# than the text), and the cut falls inside it. One memory of megabytes would otherwise be tokenized whole,
+# several times, on every recall.
+_CHARS_PER_TOKEN = 32
 """Appended to a memory whose text was cut to fit the budget."""
 
 
@@ -152,15 +159,23 @@ def _select(ranked: Sequence[ScoredMemory], options: _Options, *, exact: bool) -
         body = _one_line(sm.memory.text)
         if body in seen_texts or _near_duplicate(options.unit, i, selection.chosen, options.dedupe_threshold):
             continue
-        line = render_line(sm.memory)
-        if exact or not selection.lines:
-            tokens = tokenizer.count(_block(header, [*selection.lines, line]))
+        window = _window(body, budget)
+        if window is not None and _overflows(sm.memory, window, selection.lines, options):
+            tokens = budget + 1  # known without counting the whole text
+            line = ""
         else:
-            tokens = used + tokenizer.count(f"\n{line}")
+            window = None
+            line = render_line(sm.memory)
+            if exact or not selection.lines:
+                tokens = tokenizer.count(_block(header, [*selection.lines, line]))
+            else:
+                tokens = used + tokenizer.count(f"\n{line}")
         if tokens > budget:
             if selection.chosen:
                 continue
-            cut = _truncated_line(sm.memory, header=header, token_budget=budget, tokenizer=tokenizer)
+            cut = _truncated_line(
+                sm.memory, header=header, token_budget=budget, tokenizer=tokenizer, body=window or body
+            )
             if cut is None:
                 continue
             line, tokens = cut
@@ -170,6 +185,21 @@ def _select(ranked: Sequence[ScoredMemory], options: _Options, *, exact: bool) -
         seen_texts.add(body)
         used = tokens
     return selection
+
+
+def _window(body: str, budget: int) -> str | None:
+    """The prefix of a long text that decides whether and where it is cut (None: the text is not long)."""
+    limit = _CHARS_PER_TOKEN * (budget + 1)
+    if len(body) <= limit:
+        return None
+    space = body.rfind(" ", limit // 2, limit)
+    return body[: space if space > 0 else limit]
+
+
+def _overflows(memory: MemoryRecord, window: str, lines: list[str], options: _Options) -> bool:
+    """Whether the block with the memory's line would overflow the budget, judged by the window alone."""
+    probe = f"{_line_prefix(memory)}{window}"
+    return options.tokenizer.count(_block(options.header, [*lines, probe])) > options.token_budget
 
 
 def _line_prefix(memory: MemoryRecord) -> str:
@@ -196,11 +226,11 @@ def _block(header: str, lines: list[str]) -> str:
 
 
 def _truncated_line(
-    memory: MemoryRecord, *, header: str, token_budget: int, tokenizer: Tokenizer
+    memory: MemoryRecord, *, header: str, token_budget: int, tokenizer: Tokenizer, body: str
 ) -> tuple[str, int] | None:
-    """The memory's line with its text cut to fit, and the block's token count; None if nothing fits."""
+    """The memory's line with its text (``body``: all of it on one line, or a window of it that overflows
+    the budget) cut to fit, and the block's token count; None if nothing fits."""
     prefix = _line_prefix(memory)
-    body = _one_line(memory.text)
     room = token_budget - tokenizer.count(_block(header, [prefix + TRUNCATION_MARKER.strip()]))
     while room >= 1:
         cut = tokenizer.truncate(body, room).rstrip()
