@@ -22,10 +22,14 @@ def import_memories(
     batch: list[ExportedMemory],
     *,
     keep_ids: bool,
+    dry_run: bool = False,
 ) -> list[int]:
-    """Insert ``batch`` in one transaction and update the namespace's replica (see MemoryStore.import_memories)."""
+    """Insert ``batch`` in one transaction and update the namespace's replica (see MemoryStore.import_memories).
+
+    With ``dry_run``, only check it (ImportRejectedError: every problem) and return no ids.
+    """
     check(parts, binding, batch, keep_ids=keep_ids)
-    if not batch:
+    if not batch or dry_run:
         return []
     ns = binding.for_write(now=to_epoch(parts.clock()))
     dims = ns.dimensions

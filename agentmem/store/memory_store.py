@@ -537,10 +537,7 @@ class MemoryStore:
         """
         self._db.accesses.flush()  # what follows reads or writes memories: accesses first
         with self._db.lock:
-            if dry_run:
-                importing.check(self._db, self._binding, list(items), keep_ids=keep_ids)
-                return []
-            return importing.import_memories(self._db, self._binding, list(items), keep_ids=keep_ids)
+            return importing.import_memories(self._db, self._binding, list(items), keep_ids=keep_ids, dry_run=dry_run)
 
     # -- distilling and forgetting -----------------------------------------------------------------
 

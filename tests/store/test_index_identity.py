@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from agentmem import MemoryStore
+from tests.campaigns.figures import add
 from tests.cli.harness import Cli
 from tests.support import POSTGRES_URL, CountingEmbedder
 
@@ -58,6 +59,7 @@ def assert_right_answers(store: MemoryStore, held: list[str], foreign: list[str]
     Returns:
         The number of searches made (each one a chance of a wrong answer).
     """
+    add("index identity", searches=len(held) + len(foreign))
     for t in held:
         (top,) = store.search(t, k=1)
         assert top.memory.text == t, f"search for {t!r} returned {top.memory.text!r}"
@@ -72,6 +74,7 @@ def _check(
     url: str | Path, held: list[str], foreign: list[str], stale: dict[Path, bytes], caplog: pytest.LogCaptureFixture
 ) -> None:
     """Open with the stale files in place: rebuilt with a warning, no re-embedding, right answers, doctor says so."""
+    add("index identity", cases_tried=1)
     _plant(stale)
     caplog.clear()
     embedder = CountingEmbedder()
@@ -162,6 +165,7 @@ def test_memory_stores_write_no_index_file_and_load_none(tmp_path: Path, home: P
         for key_dir in ("", *[p.name for p in folder.glob("*")]):
             _plant({folder / key_dir / p.name: data for p, data in planted.items()})
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    add("index identity", cases_tried=1)
     for _ in range(2):  # a second store must not see anything of the first
         with _open(":memory:") as store:
             for t in NEW:
@@ -188,6 +192,7 @@ def test_damaged_index_files_are_rebuilt(tmp_path: Path, damage: str, caplog: py
     _fill(db, OLD)
     ((path, data),) = _index_files(Path(f"{db}.indexes")).items()
     DAMAGE[damage](path, data)
+    add("index identity", cases_tried=1)
     with caplog.at_level(logging.WARNING, logger="agentmem"), _open(db) as store:
         assert store.stats().index_rebuilt is not None
         assert_right_answers(store, OLD, NEW)
@@ -209,6 +214,7 @@ def test_an_index_of_another_kind_or_dimension_under_this_name_is_rebuilt(
     (mine,) = Path(f"{db}.indexes").glob("*.idx")
     for foreign in (*Path(f"{other}.indexes").glob("*.idx"), *Path(f"{tmp_path / 'wide.db'}.indexes").glob("*.idx")):
         shutil.copy(foreign, mine)
+        add("index identity", cases_tried=1)
         with _open(db) as store:
             assert store.stats().index_rebuilt is not None
             assert_right_answers(store, OLD, NEW)
@@ -226,6 +232,7 @@ def test_an_index_file_without_identity_is_rebuilt_once_then_trusted(
     index = load_index(path)
     index.identity = {}
     index.save(path)
+    add("index identity", cases_tried=1)
     with _open(db) as store:
         assert store.stats().index_rebuilt is not None
     with _open(db) as store:
