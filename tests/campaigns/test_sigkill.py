@@ -19,6 +19,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agentmem import MemoryFilter
 from tests.campaigns import figures, workers
 from tests.campaigns.mixed_operations import OPERATIONS, live_until_killed
@@ -153,10 +155,15 @@ def _campaign(db_url: str, index_dir: Path, kills: int, backend: str) -> None:
     )
 
 
+LONG_TIMEOUT = pytest.mark.timeout(3600 if LONG else 600)
+
+
+@LONG_TIMEOUT
 def test_sigkill_at_random_moments_of_every_operation_loses_nothing_on_sqlite(tmp_path: Path) -> None:
     _campaign(str(tmp_path / "campaign.db"), tmp_path, 1000 if LONG else 80, "sqlite")
 
 
+@LONG_TIMEOUT
 def test_sigkill_at_random_moments_of_every_operation_loses_nothing_on_postgres(
     postgres_url: str, tmp_path: Path
 ) -> None:
