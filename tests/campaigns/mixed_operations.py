@@ -110,9 +110,9 @@ class Life:
         if not templates:
             return self.done("import")
         past = templates[0].created_at - timedelta(days=1)
-        items = [
-            ExportedMemory(replace(templates[0], text=self.text(), created_at=past, superseded_by=None))
-            for _ in range(self.rng.randint(1, 5))
+        items = [  # distinct ids, as an export has (keep_ids=False gives them new ones)
+            ExportedMemory(replace(templates[0], id=n, text=self.text(), created_at=past, superseded_by=None))
+            for n in range(1, self.rng.randint(2, 6))
         ]
         ids = self.store.import_memories(items, keep_ids=False)
         return self.done("import", [(i, item.record.text) for i, item in zip(ids, items, strict=True)])

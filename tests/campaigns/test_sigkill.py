@@ -2,10 +2,10 @@
 
 After each kill the parent reopens the database (the index file is loaded and replayed, or rebuilt) and
 checks what the child acknowledged before it died: every acknowledged memory is there with its text, no
-acknowledged deletion came back, a deletion in flight happened whole or not at all, the index holds what
-SQL holds, and an exact-text search of an acknowledged memory returns that memory, never another one.
-Then the next child carries on with the same database. CI runs a bounded number of kills;
-``AGENTMEM_CAMPAIGN=long`` runs many more.
+acknowledged deletion came back, a deletion in flight happened whole or not at all, no access count went
+back, the index holds what SQL holds, and an exact-text search of an acknowledged memory returns that
+memory, never another one. Then the next child carries on with the same database. CI runs a bounded
+number of kills; ``AGENTMEM_CAMPAIGN=long`` runs many more (``AGENTMEM_CAMPAIGN_SEED`` picks the seed).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Ledger:
         self.recent: list[int] = []  # acknowledged by the last child (the ones most at risk)
         self.writes = 0
         self.memories = 0
+        self.accesses: dict[int, int] = {}  # the access count each memory had at the last check
         self.killed_in: Counter[str] = Counter()
 
     def receive(self, message: tuple[Any, ...]) -> str:
@@ -115,6 +116,10 @@ def _check(db_url: str, index_dir: Path, ledger: Ledger, rng: random.Random) -> 
         ledger.in_flight = []
         lost = sum(stored[i].text != t if i in stored else 1 for i, t in ledger.acknowledged.items())
         lost += len(ledger.deleted & stored.keys())  # a deletion undone is a write lost too
+        # Accesses are written behind: a kill may lose the last unflushed ones, never undo flushed ones.
+        backwards = [i for i, m in stored.items() if m.access_count < ledger.accesses.get(i, 0)]
+        assert not backwards, f"access counts went back after a kill: {backwards}"
+        ledger.accesses = {i: m.access_count for i, m in stored.items()}
         stats = store.stats()
         in_sync = (stats.index_vectors, stats.index_version) == (stats.vectors, stats.version)
         assert in_sync, f"the index holds {stats.index_vectors} vectors at {stats.index_version}, SQL {stats}"
