@@ -26,6 +26,7 @@ from benchmarks.report_sections import (
     locomo_section,
     memory_section,
     number,
+    other_suites_section,
     recall_speed_section,
     runtime_section,
     table,
@@ -137,6 +138,7 @@ def render(folder: Path, *, markdown: Path, quick: bool) -> str:
     missing = [s for s in SUITE_ORDER if s not in results]
     for section in sections:
         lines += [*section, ""]
+    lines += [*other_suites_section(results, SUITE_ORDER, markdown), ""]
     if missing:
         lines += ["## Not measured yet", "", *(f"- `{s}`: no results file" for s in missing), ""]
     lines += ["## Versions and machine", "", *environment_section(results), ""]

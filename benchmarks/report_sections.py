@@ -259,6 +259,28 @@ def memory_section(result: Result, markdown: Path, plot: Path | None) -> list[st
     return [*lines, "", *parameters_block(result)]
 
 
+def other_suites_section(results: Mapping[str, list[Result]], shown: Sequence[str], markdown: Path) -> list[str]:
+    """Suites with their own report (``<suite>.md`` beside the JSON): a link each, with their ratios and targets."""
+    lines = [
+        "## Other suites",
+        "",
+        "Each of these writes its own report next to its JSON; run one with `python -m benchmarks.<suite>`.",
+        "",
+    ]
+    rows = []
+    for name in sorted(set(results) - set(shown) - {"run"}):
+        result = results[name][0]
+        report = result.path.with_suffix(".md")
+        linked = f"[`{name}`]({_link(report, markdown)})" if report.exists() else f"`{name}`"
+        headline = [
+            f"{f.name}: {number(f.value, 3)}"
+            for f in result.figures
+            if f.unit in ("ratio", "share of queries") and f.name not in RUNTIME_FIGURES
+        ]
+        rows.append([linked, result.measured_at[:10], "; ".join(headline[:4]) or "see its report"])
+    return [*lines, *table(["suite", "measured", "ratios and shares"], rows)]
+
+
 def runtime_section(results: Mapping[str, list[Result]], run: Result | None, order: Sequence[str]) -> list[str]:
     """Each suite's wall time: from the harness's run file, else the suite's own runtime figure."""
     rows, total = [], 0.0

@@ -56,6 +56,8 @@ SUITES = (
     Suite(
         "langgraph_store", "LangGraph BaseStore: AgentMemStore vs InMemoryStore search, get and put, same embeddings"
     ),
+    Suite("chunked_recall", "retrieve on a namespace of chunked long memories against single-vector memories"),
+    Suite("cold_start", "a fresh `agentmem recall` process: wall, CPU, RSS and where the time goes"),
     Suite(
         "recall_speed",
         "recall latency vs namespace size against FAISS and LangChain; pool; cold open",
