@@ -13,7 +13,7 @@ from sqlalchemy.pool import StaticPool
 
 from agentmem.errors import ConfigError, DatabaseError, MissingDependencyError
 
-__all__ = ["DEFAULT_DB_FILENAME", "WRITE_OPTION", "default_home", "open_engine", "resolve_url"]
+__all__ = ["DEFAULT_DB_FILENAME", "WRITE_OPTION", "database_error", "default_home", "open_engine", "resolve_url"]
 
 DEFAULT_DB_FILENAME = "agentmem.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -89,11 +89,15 @@ def _raise_database_error(context: ExceptionContext) -> None:
     """The one place driver exceptions enter agentmem's error tree (SQLAlchemy's error hook)."""
     if context.is_pre_ping:  # the pool retries a dead connection itself
         return
-    original = context.original_exception
+    raise database_error(context.dialect.name if context.dialect else "database", context.original_exception)
+
+
+def database_error(backend: str, original: BaseException) -> DatabaseError:
+    """The DatabaseError for a driver exception: what the database said, and what to do about it."""
     reason = " ".join(str(original).split()) or type(original).__name__
     lowered = reason.lower()
     advice = next((a for fragment, a in _ADVICE if fragment in lowered), "")
-    raise DatabaseError(backend=context.dialect.name if context.dialect else "database", reason=reason, advice=advice)
+    return DatabaseError(backend=backend, reason=reason, advice=advice)
 
 
 def _sqlite_engine(url: str) -> Engine:

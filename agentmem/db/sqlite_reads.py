@@ -12,6 +12,7 @@ more than the layer does).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from agentmem.db.engine import database_error
 from agentmem.db.lexical import lexical_terms, sqlite_search
 from agentmem.db.rows import NamespaceRow, record_from_row
 from agentmem.db.transactions import RECORD_COLUMNS
@@ -42,6 +44,8 @@ def _cursor(engine: Engine) -> Iterator[Any]:
         cursor = connection.cursor()
         try:
             yield cursor
+        except sqlite3.Error as exc:  # the driver's own errors, which SQLAlchemy's hook never sees here
+            raise database_error("sqlite", exc) from exc
         finally:
             cursor.close()
     finally:

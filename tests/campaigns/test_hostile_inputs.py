@@ -9,6 +9,7 @@ Anything else (a raw exception, a silent change, a broken store) counts as bad b
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import math
@@ -207,3 +208,28 @@ def test_a_file_that_is_not_a_database_is_a_database_error(tmp_path: Path) -> No
     path.write_bytes(np.random.default_rng(19).bytes(8192))
     with pytest.raises(DatabaseError, match="not a database"):
         MemoryStore.open(path, embedder=CountingEmbedder())
+
+
+def test_a_file_damaged_under_an_open_store_gives_database_errors(tmp_path: Path) -> None:
+    """Recall reads on SQLite's own connection (db/sqlite_reads.py): its errors enter the tree there too."""
+
+    path = tmp_path / "damaged.db"
+    store = MemoryStore.open(path, embedder=CountingEmbedder())
+    store.add_many(TEXTS)
+    store.recall(TEXTS[0])
+    size = path.stat().st_size
+    with path.open("r+b") as file:  # every page after the first overwritten with noise
+        file.seek(4096)
+        file.write(np.random.default_rng(19).bytes(size - 4096))
+    outcomes = []
+    for call in (lambda: store.recall(TEXTS[1]), lambda: store.list_memories(), lambda: store.add("more")):
+        try:
+            call()
+            outcomes.append("answered")
+        except AgentMemError as exc:
+            outcomes.append(type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001
+            outcomes.append(f"raw {type(exc).__name__}")
+    assert not any(o.startswith("raw") for o in outcomes), outcomes
+    with contextlib.suppress(AgentMemError):
+        store.close()
