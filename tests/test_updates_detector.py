@@ -41,6 +41,7 @@ PAIRS = [
     ("My manager is Rachel.", "My manager is Tom since the reorganisation.", True),
     ("We have two cats at home.", "We have three cats at home now.", True),
     ("The build takes 14 minutes on CI.", "The build takes 9 minutes on CI after the cache fix.", True),
+    ("Melanie: I have 2 dogs at home.", "Melanie: I have 3 dogs at home now.", True),
     # not updates: another subject, another event, an addition, or the same value
     ("Alice likes green tea.", "Bob likes green tea.", False),
     ("My sister has 2 kids.", "My brother has 3 kids.", False),
@@ -57,6 +58,14 @@ PAIRS = [
     ("I watched 3 movies this weekend.", "Sam recommended 2 movies to watch.", False),
     ("My flight to Lisbon is on Friday.", "My flight to Lisbon is on Friday at gate B12.", False),
     ("I scored 10 points in the first game.", "I scored 12 points in the second game.", False),
+    ("Caroline: I have 2 dogs at home.", "Melanie: I have 3 dogs at home.", False),  # two speakers' "I"
+    (
+        "Caroline: Thanks, Melanie! Your kind words mean a lot.",
+        "Caroline: Thanks, Mel! Your kind words mean a lot.",
+        False,
+    ),
+    ("Caroline: Sounds great, Mel! Glad you had a great time.", "Melanie: That sounds great, Caroline!", False),
+    ("Gina: Way to go, Jon! Keep it up!", "Jon: Way to go, Gina! You really stepped up.", False),
 ]
 
 

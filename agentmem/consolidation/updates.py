@@ -31,6 +31,7 @@ from agentmem.errors import ConfigError
 __all__ = ["ValueChangeDetector", "sentence_values"]
 
 _SPEAKER_PREFIX = re.compile(r"^\s*[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2}:\s+")
+_VOCATIVE = re.compile(r",\s+([A-Z][a-z]+)\s*(?=[!?.,]|$)|^([A-Z][a-z]+),\s")
 _LEADING_CLAUSE = re.compile(r"^\s*(?:[^,;:.!?]{1,40}),\s+")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|,\s+(?:and|but|so)\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'"})
@@ -112,6 +113,9 @@ class ValueChangeDetector:
 
     def reason(self, new: str, old: str) -> str | None:
         """Why ``new`` updates ``old`` (``"value 4 → 5 (engineers lead team)"``), or None."""
+        speakers = {_speaker(new), _speaker(old)}
+        if len(speakers) > 1:
+            return None  # "I" of two people (a conversation's "Name: " lines)
         olds = [_read(s) for s in _sentences(_SPEAKER_PREFIX.sub("", old))]
         for n in (_read(s) for s in _sentences(_SPEAKER_PREFIX.sub("", new))):
             for o in olds:
@@ -148,6 +152,11 @@ class ValueChangeDetector:
 def sentence_values(text: str) -> dict[str, frozenset[str]]:
     """The values of ``text`` by type (``number``, ``date``, ``name``, ``state``), normalised."""
     return _read(text).values
+
+
+def _speaker(text: str) -> str:
+    found = _SPEAKER_PREFIX.match(text)
+    return "" if found is None else found.group().strip()
 
 
 def _same_subject(a: str, b: str) -> bool:
@@ -190,10 +199,13 @@ def _sentences(text: str) -> list[str]:
 def _read(sentence: str) -> _Sentence:
     words = _WORD.findall(sentence.translate(_APOSTROPHES))
     lower = [w.lower() for w in words]
-    names = {n.lower() for n in proper_names(sentence) for n in n.split()}
+    vocatives = {(m.group(1) or m.group(2)).lower() for m in _VOCATIVE.finditer(sentence)}
+    names = {n.lower() for n in proper_names(sentence) for n in n.split()} - vocatives
     values: dict[str, set[str]] = {}
     context: set[str] = set()
     for word in lower:
+        if word in vocatives:
+            continue  # "Thanks, Mel!": whom it is said to, not what it says
         kind, value = _value(word, names)
         if kind is not None:
             values.setdefault(kind, set()).add(value)
