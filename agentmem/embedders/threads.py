@@ -1,9 +1,14 @@
 """agentmem's thread count for its own encode calls, scoped to each call: torch's and numpy's BLAS pools.
 
 Both settings are process-global. Set once and left, they would move the host application's own torch or numpy
-code to agentmem's count; so each is set for the block of one encode call and given back after. Callers hold the
-model's encode lock (or the load lock), so agentmem's own calls never interleave; a host thread running torch or
-BLAS at the same moment runs with agentmem's count for that moment.
+code to agentmem's count; so each is set for the block of one agentmem call (an encode, a recall's ranking) and
+given back after, in the same thread. A host thread running torch or BLAS at the same moment runs with agentmem's
+count for that moment.
+
+agentmem's BLAS-limited blocks run one at a time (a process-wide lock): OpenBLAS (0.3.31, numpy's wheels) ignores
+a thread's change of a count that another thread set, so blocks that overlapped across threads could give the
+count back in a thread that cannot, and leave the host's BLAS on agentmem's count. Each block is short (one
+ranking's matrix-vector product, ~1 ms at 10k memories; one encode batch).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ __all__ = ["blas_threads", "torch_threads"]
 
 _controller_lock = threading.Lock()
 _controller: Any = None
+_blas_lock = threading.RLock()  # re-entrant: a block inside another, in one thread, nests its own count
 
 
 @contextlib.contextmanager
@@ -41,9 +47,10 @@ def blas_threads(threads: int) -> Iterator[None]:
 
     Measured on the 2-core target with other work running: one 12-token query through
     :mod:`agentmem.embedders.bert_numpy` took 12 ms on one BLAS thread and 148 ms on OpenBLAS's default of
-    every core, whose threads wait for each other. Setting and restoring the limit costs ~14 µs.
+    every core, whose threads wait for each other. Setting and restoring the limit costs ~14 µs. Blocks run
+    one at a time (see the module docs).
     """
-    with _blas_controller().limit(limits=threads, user_api="blas"):
+    with _blas_lock, _blas_controller().limit(limits=threads, user_api="blas"):
         yield
 
 
