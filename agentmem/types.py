@@ -330,12 +330,15 @@ class Reflection:
     Attributes:
         memory: the reflection (``kind="reflection"``); None in a dry run.
         summary: its text.
-        sources: ids of the memories it summarises (archived by it, unless a dry run).
+        sources: ids of the memories it summarises, archived by it (unless a dry run) except ``kept``.
+        kept: the sources it leaves active, because the summary does not say all they said
+            (:mod:`agentmem.consolidation.coverage`).
     """
 
     memory: MemoryRecord | None
     summary: str
     sources: tuple[int, ...]
+    kept: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

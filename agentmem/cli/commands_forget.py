@@ -90,13 +90,22 @@ def reflect(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Distil groups of related observations into reflections that replace them (sources are archived)."""
+    """Distil groups of related observations into reflections that replace them (sources are archived, except
+    those whose details or words the summary lacks: they stay active)."""
     settings = settings_of(ctx)
     with settings.store(embeds=True) as store:
         made = store.reflect(dry_run=dry_run)
     if as_json:
         print_json(
-            [{"id": r.memory.id if r.memory else None, "summary": r.summary, "sources": list(r.sources)} for r in made]
+            [
+                {
+                    "id": r.memory.id if r.memory else None,
+                    "summary": r.summary,
+                    "sources": list(r.sources),
+                    "kept": list(r.kept),
+                }
+                for r in made
+            ]
         )
         return
     if not made:
@@ -104,7 +113,8 @@ def reflect(
         return
     for r in made:
         label = "would make" if r.memory is None else f"reflection {r.memory.id}"
-        out().print(f"[bold]{label}[/] from {len(r.sources)} memories {list(r.sources)}: {r.summary}")
+        kept = f" ({len(r.kept)} kept active: {list(r.kept)}, the summary lacks what they say)" if r.kept else ""
+        out().print(f"[bold]{label}[/] from {len(r.sources)} memories {list(r.sources)}{kept}: {r.summary}")
 
 
 def restore(

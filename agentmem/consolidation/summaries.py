@@ -19,7 +19,7 @@ from agentmem.errors import ConfigError
 from agentmem.text.tokens import WhitespaceTokenizer
 from agentmem.types import Tokenizer
 
-__all__ = ["ExtractiveSummarizer"]
+__all__ = ["ExtractiveSummarizer", "content_words", "mentions", "split_sentences", "split_speaker"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,9 @@ _STOPWORD_LIST = (
     "doing for from had has have having he her here him his how i i'm if in into is it it's its just me more "
     "my no not now of on or our out over she so some than that the their them then there they this to too "
     "up us very was we were what when where which who why will with would you your yeah oh really"
+    # Reactions to what the other said: they state nothing a later question asks for.
+    " wow awesome great amazing cool nice wonderful fantastic incredible thanks thank glad congrats"
+    " congratulations sounds looks super totally lol haha hey hi hello yay"
 )
 _STOPWORDS = frozenset(_STOPWORD_LIST.split())
 _SUFFIX = re.compile(r"(?:ing|ed|es|s|ly|er|or|ion)$")
@@ -84,7 +87,7 @@ class ExtractiveSummarizer:
     """
 
     def __init__(
-        self, tokenizer: Tokenizer | None = None, max_sentences: int | None = None, coverage: float = 0.8
+        self, tokenizer: Tokenizer | None = None, max_sentences: int | None = None, coverage: float = 0.9
     ) -> None:
         if max_sentences is not None and max_sentences < 1:
             raise ConfigError(f"max_sentences must be >= 1 or None, got {max_sentences}")
@@ -138,22 +141,21 @@ def _sentences(texts: Sequence[str]) -> list[_Sentence]:
     found: list[_Sentence] = []
     seen: set[str] = set()
     for text in texts:
-        speaker_match = _SPEAKER.match(text)
-        speaker = speaker_match.group(1) if speaker_match else None
-        body = text[speaker_match.end() :] if speaker_match else text
-        for piece in _split(body):
+        speaker, body = split_speaker(text)
+        for piece in split_sentences(body):
             key = " ".join(piece.lower().split())
             if key in seen:
                 continue
             seen.add(key)
-            words = _content_words(piece)
+            words = content_words(piece)
             details = _unique(detail_spans(piece) + proper_names(piece))
             terms = _unique(([speaker] if speaker else []) + details)
             found.append(_Sentence(len(found), speaker, piece, words, tuple(terms), len(details)))
     return found
 
 
-def _split(text: str) -> list[str]:
+def split_sentences(text: str) -> list[str]:
+    """``text`` cut into sentences (an abbreviation such as "Dr." ends none)."""
     pieces: list[str] = []
     for piece in _SENTENCE_END.split(text.strip()):
         if pieces and _ABBREVIATION.search(pieces[-1]):
@@ -163,10 +165,21 @@ def _split(text: str) -> list[str]:
     return pieces
 
 
-def _content_words(sentence: str) -> frozenset[str]:
+def split_speaker(text: str) -> tuple[str | None, str]:
+    """A text's speaker (``"Caroline: ..."``) and the rest; None and the whole text when it names none."""
+    found = _SPEAKER.match(text)
+    return (found.group(1), text[found.end() :]) if found else (None, text)
+
+
+def content_words(sentence: str) -> frozenset[str]:
     """Lower-cased words without stopwords or numbers, crudely stemmed ("counselor", "counseling": "counsel")."""
     words = (m.lower().removesuffix("'s") for m in _WORD.findall(sentence))
     return frozenset(_SUFFIX.sub("", w) if len(w) > 5 else w for w in words if w not in _STOPWORDS and w.isalpha())
+
+
+def mentions(text: str, term: str) -> bool:
+    """Whether ``term`` is in ``text`` as whole words, ignoring case."""
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def _unique(terms: Sequence[str]) -> list[str]:
@@ -220,7 +233,7 @@ def _render(chosen: Sequence[_Sentence], terms: Sequence[str]) -> str:
         shown.append(f"{sentence.speaker}: {sentence.text}" if named else sentence.text)
         speaker = sentence.speaker
     body = " ".join(shown)
-    missing = [t for t in terms if not re.search(rf"(?<!\w){re.escape(t)}(?!\w)", body, re.I)]
+    missing = [t for t in terms if not mentions(body, t)]
     if not missing:
         return body
     details = f"Details: {', '.join(missing)}."

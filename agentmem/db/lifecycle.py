@@ -42,15 +42,16 @@ class Lifecycle:
         return found, version
 
     def reflect(
-        self, ns: NamespaceRow, reflection: PendingMemory, source_ids: Sequence[int]
+        self, ns: NamespaceRow, reflection: PendingMemory, source_ids: Sequence[int], *, keep: Sequence[int] = ()
     ) -> tuple[MemoryRecord, list[int], int] | None:
-        """Store a reflection and archive its sources, all in one transaction.
+        """Store a reflection, link its sources and archive those not in ``keep``, all in one transaction.
 
-        Sources that are no longer active (another run reflected them already) are left out; with none left,
-        nothing is written and None is returned, so re-running a reflection never duplicates it.
+        Sources that are no longer active (another run reflected them already) are left out; with none to
+        archive left, nothing is written and None is returned, so re-running a reflection never duplicates it.
+        Sources in ``keep`` (the summary does not say all they said) are linked but stay active.
 
         Returns:
-            the reflection, the sources it archived, and the version of the change.
+            the reflection, the sources it links (``keep`` among them stay active), and the version of the change.
         """
         with writing(self._engine) as conn:
             active = [
@@ -64,7 +65,9 @@ class Lifecycle:
                     .order_by(memories.c.id)
                 ).scalars()
             ]
-            if not active:
+            kept = set(keep)
+            archived = [i for i in active if i not in kept]
+            if not archived:
                 return None
             version = bump_version(conn, ns.id)
             reflection_id = int(
@@ -76,7 +79,7 @@ class Lifecycle:
             conn.execute(insert(memory_sources), [{"reflection_id": reflection_id, "source_id": i} for i in active])
             conn.execute(
                 update(memories)
-                .where(memories.c.id.in_(active))
+                .where(memories.c.id.in_(archived))
                 .values(status="archived", superseded_by=reflection_id, version=version)
             )
         return reflection.record(memory_id=reflection_id, namespace=ns.name, version=version), active, version

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, func, select
 
-from agentmem.db.models import memories, namespaces, tombstones
+from agentmem.db.models import memories, memory_sources, namespaces, tombstones
 from agentmem.db.rows import NamespaceRow, vectors_from_blob
 from agentmem.db.transactions import ids_in_namespace, reading
 from agentmem.vectors import MemoryVectors
@@ -124,13 +124,18 @@ class SnapshotReader:
         )
 
     def for_reflection(self, ns: NamespaceRow, kinds: Sequence[str]) -> tuple[Snapshot, list[str]]:
-        """Active memories of these kinds: vectors and attributes, texts (id order)."""
+        """Active memories of these kinds that no reflection summarises yet: vectors and attributes, texts (id
+        order). A source a reflection left active (its summary does not say all it said) is not reflected again."""
+        linked = select(memory_sources.c.source_id).where(memory_sources.c.source_id == memories.c.id)
         with reading(self._engine) as conn:
             version = _version(conn, ns.id)
             rows = conn.execute(
                 select(*_SNAPSHOT_COLUMNS, memories.c.text)
                 .where(
-                    memories.c.namespace_id == ns.id, memories.c.status == "active", memories.c.kind.in_(list(kinds))
+                    memories.c.namespace_id == ns.id,
+                    memories.c.status == "active",
+                    memories.c.kind.in_(list(kinds)),
+                    ~linked.exists(),
                 )
                 .order_by(memories.c.id)
             ).all()

@@ -545,8 +545,10 @@ class MemoryStore:
         """Distil groups of related observations into reflections that replace them.
 
         Each reflection is stored with ``kind="reflection"``, an importance derived from its sources and
-        links to them; the sources are archived (out of recall, kept in SQL, restorable). One transaction per
-        reflection, and running it again never duplicates one.
+        links to them; the sources it covers are archived (out of recall, kept in SQL, restorable), and a source
+        whose names, numbers, dates or most of whose words the summary lacks stays active, linked to it
+        (:mod:`agentmem.consolidation.coverage`): no fact becomes unreachable. One transaction per reflection,
+        and running it again never duplicates one.
 
         Args:
             dry_run: only say what would be made.

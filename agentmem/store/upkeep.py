@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from agentmem.consolidation.coverage import uncovered
 from agentmem.consolidation.reflection import group_for_reflection, reflection_importance
 from agentmem.consolidation.retention import PrunePlan, choose_victims, retention
 from agentmem.db.rows import NamespaceRow, PendingMemory
@@ -30,7 +31,8 @@ def pending_importance(parts: Database, ns: NamespaceRow) -> float:
 
 
 def reflect(parts: Database, ns: NamespaceRow, *, now: datetime, dry_run: bool) -> list[Reflection]:
-    """Group related observations, summarise each group into a reflection and archive the sources."""
+    """Group related observations, summarise each group into a reflection and archive the sources it covers
+    (:mod:`agentmem.consolidation.coverage`); the others stay active, linked to it."""
     policy = parts.policy.reflection
     snapshot, texts = parts.snapshots.for_reflection(ns, policy.kinds)
     groups = group_for_reflection(snapshot.ids, snapshot.vectors.means(), snapshot.created_at, policy=policy)
@@ -41,8 +43,11 @@ def reflect(parts: Database, ns: NamespaceRow, *, now: datetime, dry_run: bool) 
         summary = parts.summarizer().summarize([texts[r] for r in rows])
         if not summary.strip():
             raise ConfigError("the summarizer returned an empty summary; nothing was changed")
+        kept = [group[i] for i in uncovered([texts[r] for r in rows], summary)]
+        if len(kept) == len(group):  # it would archive nothing: the sources stay as they are
+            continue
         if dry_run:
-            results.append(Reflection(None, summary, tuple(group)))
+            results.append(Reflection(None, summary, tuple(group), tuple(kept)))
             continue
         vectors = parts.embedding.vectors_for([summary])
         pending = PendingMemory(
@@ -55,10 +60,11 @@ def reflect(parts: Database, ns: NamespaceRow, *, now: datetime, dry_run: bool) 
             vectors=vectors.rows,
         )
         with parts.lock:
-            done = parts.lifecycle.reflect(ns, pending, group)
+            done = parts.lifecycle.reflect(ns, pending, group, keep=kept)
             if done is None:  # another process reflected these meanwhile
                 continue
-            record, archived, version = done
+            record, linked, version = done
+            archived = [i for i in linked if i not in kept]
             parts.replicas.applied(
                 ns,
                 version=version,
@@ -72,7 +78,7 @@ def reflect(parts: Database, ns: NamespaceRow, *, now: datetime, dry_run: bool) 
                     version=version,
                 ),
             )
-        results.append(Reflection(record, summary, tuple(archived)))
+        results.append(Reflection(record, summary, tuple(linked), tuple(i for i in kept if i in linked)))
     return results
 
 

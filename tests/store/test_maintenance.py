@@ -38,8 +38,9 @@ class JoiningSummarizer:
 
 def _open(path: Path, **options: object) -> MemoryStore:
     policy = options.pop("policy", MemoryPolicy(reflection=ReflectionPolicy(similarity=0.2, min_group=3)))
+    summarizer = options.pop("summarizer", JoiningSummarizer())
     return MemoryStore.open(
-        path, embedder=HashingEmbedder(256), summarizer=JoiningSummarizer(), policy=policy, clock=lambda: NOW, **options
+        path, embedder=HashingEmbedder(256), summarizer=summarizer, policy=policy, clock=lambda: NOW, **options
     )
 
 
@@ -205,3 +206,78 @@ def test_reflection_works_with_each_index_kind(tmp_path: Path, kind: str) -> Non
         _observe(store)
         store.reflect()
         assert store.stats().index_size == 2
+
+
+class FirstSentencesSummarizer:
+    """A lossy summarizer, as an LLM's may be: the first three sources only, nothing of the rest."""
+
+    def summarize(self, texts: Sequence[str], *, max_tokens: int | None = None) -> str:
+        return "Summary: " + " ".join(texts[:3])
+
+
+ALICE = [
+    "Alice flies to Berlin on 12 March for the sales meeting.",
+    "Alice's flight to Berlin for the sales meeting leaves at 09:40.",
+    "Alice booked the Hotel Adlon in Berlin for the sales meeting.",
+    "Alice needs a taxi to the airport before the Berlin sales meeting.",
+    "Alice will bring the printed sales meeting slides to Berlin.",
+]
+
+
+def test_a_reflection_never_archives_a_source_whose_facts_its_summary_lacks(tmp_path: Path) -> None:
+    with _open(tmp_path / "lossy.db", summarizer=FirstSentencesSummarizer()) as store:
+        added = store.add_many(
+            [NewMemory(t, importance=0.5, created_at=NOW - timedelta(minutes=10 - i)) for i, t in enumerate(ALICE)]
+        )
+        (made,) = store.reflect()
+        taxi, slides = added[3].id, added[4].id
+        assert set(made.sources) == {m.id for m in added} and set(made.kept) == {taxi, slides}
+        assert made.memory is not None and {s.id for s in store.sources(made.memory.id)} == set(made.sources)
+        assert {store.get(i).status for i in made.kept} == {"active"}  # type: ignore[union-attr]
+        assert store.stats().active == 3  # the reflection and the two sources it does not cover
+        # The left-out fact is still found, as itself.
+        (best,) = store.retrieve("does Alice need a taxi to the airport", k=1)
+        assert best.memory.id == taxi
+        # A source a reflection kept active is not reflected again.
+        assert store.reflect() == []
+        assert store.stats().by_kind["reflection"] == 1
+
+
+def test_a_group_its_summary_covers_none_of_is_left_as_it_was(tmp_path: Path) -> None:
+    class Vague:
+        def summarize(self, texts: Sequence[str], *, max_tokens: int | None = None) -> str:
+            return "Some travel plans."
+
+    with _open(tmp_path / "vague.db", summarizer=Vague()) as store:
+        store.add_many([NewMemory(t, created_at=NOW - timedelta(minutes=10 - i)) for i, t in enumerate(ALICE)])
+        assert store.reflect() == [] and store.reflect(dry_run=True) == []
+        assert (store.stats().active, store.stats().archived) == (5, 0)
+
+
+@pytest.mark.data("locomo10.json")
+def test_no_name_number_or_date_of_a_locomo_conversation_becomes_unreachable_after_reflection(tmp_path: Path) -> None:
+    from agentmem.consolidation.coverage import uncovered
+    from agentmem.consolidation.importance import detail_spans, proper_names
+    from benchmarks.locomo_data import load_conversations
+
+    (conversation,), _ = load_conversations(limit=1)
+    policy = MemoryPolicy(reflection=ReflectionPolicy())  # the defaults
+    for summarizer in (None, FirstSentencesSummarizer()):  # the offline default, and a lossy one
+        options: dict[str, object] = {} if summarizer is None else {"summarizer": summarizer}
+        with MemoryStore.open(
+            tmp_path / f"locomo-{summarizer is None}.db", embedder=HashingEmbedder(256), policy=policy, **options
+        ) as store:
+            store.add_many([NewMemory(f"{t.speaker}: {t.text}", created_at=t.created_at) for t in conversation.turns])
+            made = store.reflect()
+            if summarizer is None:  # the default covers what it archives, and archives most
+                assert made and store.stats().active < len(conversation.turns) / 2
+            else:
+                assert made and any(r.kept for r in made)
+            active = " \n".join(m.text for m in store.list_memories(limit=100_000))
+            for reflection in made:
+                for source in store.sources(reflection.memory.id):  # type: ignore[union-attr]
+                    body = source.text.split(": ", 1)[1]
+                    for detail in (*detail_spans(body), *proper_names(body)):
+                        assert detail.lower() in active.lower(), (detail, source.text)
+                    if source.status == "archived":  # what it said is in its reflection
+                        assert uncovered([source.text], reflection.summary) == []

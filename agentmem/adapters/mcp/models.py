@@ -250,12 +250,15 @@ class ReflectionView(_Wire):
 
     id: int | None = Field(description="The reflection's memory id; null in a dry run.")
     summary: str
-    sources: list[int] = Field(description="The memories it summarises (archived by it unless a dry run).")
+    sources: list[int] = Field(description="The memories it summarises (archived by it unless a dry run, except kept).")
+    kept: list[int] = Field(description="Sources left active: the summary lacks names, numbers or words they hold.")
 
     @classmethod
     def of(cls, reflection: Reflection) -> ReflectionView:
         memory_id = None if reflection.memory is None else reflection.memory.id
-        return cls(id=memory_id, summary=reflection.summary, sources=list(reflection.sources))
+        return cls(
+            id=memory_id, summary=reflection.summary, sources=list(reflection.sources), kept=list(reflection.kept)
+        )
 
 
 class ReflectResult(_Wire):
