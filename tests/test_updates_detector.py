@@ -42,6 +42,43 @@ PAIRS = [
     ("We have two cats at home.", "We have three cats at home now.", True),
     ("The build takes 14 minutes on CI.", "The build takes 9 minutes on CI after the cache fix.", True),
     ("Melanie: I have 2 dogs at home.", "Melanie: I have 3 dogs at home now.", True),
+    # long texts that say much else around one count (LongMemEval's knowledge updates)
+    (
+        "I've been working on an abstract ocean sculpture at home, and I've spent around 5-6 hours on it so far.",
+        "Any tips for clay? By the way, I've been spending a lot of time on my abstract ocean sculpture lately - "
+        "I've already put in 10-12 hours.",
+        True,
+    ),
+    (
+        "I noticed I've watched a lot of Crash Course videos lately - I've finished 10 videos in the past few weeks!",
+        "I've been on a learning streak lately, having watched 15 Crash Course videos in the past few weeks.",
+        True,
+    ),
+    (
+        "I've worn my new black Converse sneakers four times already.",
+        "I wore my new black Converse to run errands yesterday, so that's six times now that I've worn them.",
+        True,
+    ),
+    (
+        "I just finished my third issue of National Geographic.",
+        "I just finished my fifth issue of National Geographic.",
+        True,
+    ),
+    (
+        "I've accumulated enough points for a single free night's stay at any Hilton property.",
+        "I've accumulated enough points for two free night's stays at any Hilton property.",
+        True,
+    ),
+    (
+        "Speaking of lenses, I recently got a new 50mm prime lens, which has been working out great.",
+        "By the way, I've been getting some great shots with my new 70-200mm zoom lens lately.",
+        True,
+    ),
+    (
+        "Do you know if Instagram Insights can help? By the way, I've got 1250 followers on Instagram now.",
+        "Can you help me with a caption for my Instagram post? I think I'm close to 1300 followers now.",
+        True,
+    ),
     # not updates: another subject, another event, an addition, or the same value
     ("Alice likes green tea.", "Bob likes green tea.", False),
     ("My sister has 2 kids.", "My brother has 3 kids.", False),
@@ -59,6 +96,15 @@ PAIRS = [
     ("My flight to Lisbon is on Friday.", "My flight to Lisbon is on Friday at gate B12.", False),
     ("I scored 10 points in the first game.", "I scored 12 points in the second game.", False),
     ("Caroline: I have 2 dogs at home.", "Melanie: I have 3 dogs at home.", False),  # two speakers' "I"
+    ("I scored 10 points in my first game.", "I scored 12 points in my second game.", False),
+    ("I bought 2 tickets for the concert on Friday.", "I bought 4 tickets for the game on Sunday.", False),
+    ("I read 3 chapters of Dune last night.", "My brother read 5 chapters of his thesis.", False),
+    (
+        "Having visited 3 museums in Rome with my aunt, I was tired.",
+        "Having visited 2 museums in Madrid with my aunt, she was tired.",
+        False,
+    ),
+    ("I'm single and I love it.", "I found a single sock under the bed.", False),
     (
         "Caroline: Thanks, Melanie! Your kind words mean a lot.",
         "Caroline: Thanks, Mel! Your kind words mean a lot.",
