@@ -381,11 +381,12 @@ class ImportanceScorer(Protocol):
 class UpdateJudge(Protocol):
     """Decides whether a new memory restates a stored one with a changed value (a newer version of it).
 
-    Asked on add for each new memory and the most similar active memories (cosine at least
+    Asked on add for each new memory and its ``neighbours`` most similar active memories (cosine at least
     ``min_similarity``): a reason for each pair that is an update supersedes the stored memory.
     """
 
     min_similarity: float
+    neighbours: int
 
     def judge(self, pairs: Sequence[tuple[str, str, float]]) -> list[str | None]:
         """For each ``(new text, stored text, cosine)``: why the new one updates the stored one, or None."""

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from agentmem import HashingEmbedder, LLMError, LLMUpdateJudge, MemoryPolicy, MemoryStore, ValueChangeDetector
+from agentmem import (
+    ConfigError,
+    HashingEmbedder,
+    LLMError,
+    LLMUpdateJudge,
+    MemoryPolicy,
+    MemoryStore,
+    ValueChangeDetector,
+)
 from agentmem.llm.openai_compatible import ChatClient
 from tests.llm import server as loopback
 from tests.llm.server import ScriptedServer, chat_reply
@@ -170,3 +178,9 @@ def test_a_store_with_the_detector_supersedes_on_add(tmp_path: Path) -> None:
         assert done[0].reason == "number 4 → 5 (bank engineer lead team)"
         assert store.get(old.id).superseded_by == done[0].memory.id and store.get(other.id).status == "active"
         assert [r.id for r in store.history(old.id)] == [old.id, done[0].memory.id]
+
+
+def test_the_detector_compares_at_least_one_neighbour() -> None:
+    assert ValueChangeDetector().neighbours == 20 and LLMUpdateJudge(ChatClient("http://x", model="m")).neighbours == 5
+    with pytest.raises(ConfigError):
+        ValueChangeDetector(neighbours=0)

@@ -48,6 +48,7 @@ class LLMUpdateJudge:
     Args:
         client: the chat-completions client.
         min_similarity: cosine at or above which a stored memory is asked about.
+        neighbours: most similar active memories asked about for each new one (a request each).
         fallback: judges what the model could not.
         max_tokens: the longest answer requested.
     """
@@ -57,11 +58,13 @@ class LLMUpdateJudge:
         client: ChatClient,
         *,
         min_similarity: float = 0.45,
+        neighbours: int = 5,
         fallback: UpdateJudge | None = None,
         max_tokens: int = 48,
     ) -> None:
         self.client = client
         self.min_similarity = min_similarity
+        self.neighbours = neighbours
         self.fallback = fallback
         self.max_tokens = max_tokens
 

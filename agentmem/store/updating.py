@@ -5,9 +5,9 @@
   transaction (:mod:`agentmem.db.writes`) stores the new version and archives the old one with
   ``valid_to`` = the new ``valid_from``: both happen, or neither.
 - :func:`detect_updates` (step 4 of the add path, when ``MemoryPolicy.updates`` is set): each new memory is
-  compared with the active memories most similar in meaning (the namespace's vector index); the policy's
-  :class:`~agentmem.types.UpdateJudge` (offline: :mod:`agentmem.consolidation.updates`) says which pairs are
-  the same fact with a changed value, and the new memory supersedes the best of them.
+  compared with the judge's ``neighbours`` active memories most similar in meaning (the namespace's vector
+  index); the policy's :class:`~agentmem.types.UpdateJudge` (offline: :mod:`agentmem.consolidation.updates`)
+  says which pairs are the same fact with a changed value, and the new memory supersedes the best of them.
 """
 
 from __future__ import annotations
@@ -23,10 +23,7 @@ from agentmem.store.database import Database
 from agentmem.types import JSONValue, MemoryRecord, NewMemory
 from agentmem.vectors import MemoryVectors, owners
 
-__all__ = ["DETECTION_NEIGHBOURS", "detect_updates", "new_version"]
-
-DETECTION_NEIGHBOURS = 5
-"""Most similar active memories the update judge sees for each new memory."""
+__all__ = ["detect_updates", "new_version"]
 
 
 def new_version(
@@ -82,7 +79,7 @@ def detect_updates(
     if not asked or not len(replica.index):
         return {}
     queries = np.ascontiguousarray(vectors.first()[asked])
-    scores, ids = replica.index.search(queries, DETECTION_NEIGHBOURS)
+    scores, ids = replica.index.search(queries, judge.neighbours)
     near: dict[int, list[tuple[int, float]]] = {}
     for row, p in enumerate(asked):
         hits = [(int(i), float(s)) for i, s in zip(owners(ids[row]), scores[row], strict=True)]
