@@ -12,8 +12,9 @@ the bundled all-MiniLM-L6-v2 (embeddings cached in ``benchmarks/.cache/``). The 
 
 Configurations: ``defaults`` (today's: no supersession), ``explicit`` (where the data says which is newer:
 each evidence turn of the newer session is added with ``supersedes`` = an evidence turn of the older),
-``detector`` (``MemoryPolicy(updates=ValueChangeDetector(...))``). The LLM judge is not measured (no endpoint
-here).
+``detector`` (``MemoryPolicy(updates=ValueChangeDetector(...))``), and the detector with recall's
+``include_superseded=True`` (``superseded kept below``: an older version stays in recall, just below its
+successor). The LLM judge is not measured (no model server here).
 
 Figures, on the **report half** of the questions (the other half, chosen by a hash of the question id, tuned
 the detector's two thresholds, grid below):
@@ -21,8 +22,9 @@ the detector's two thresholds, grid below):
 - ``new above old``: share of knowledge-update questions whose best new-value turn is in the top 10 and ranks
   above every old-value turn (a superseded turn is not returned: it ranks nowhere);
 - ``new R@10``: share of new-value turns in the top 10, averaged over those questions;
-- ``turn R@10 (all)``: share of evidence turns in the top 10 over every question with evidence (the old-value
-  turns count too: superseding them costs this figure by design), and the same without those turns;
+- ``turn R@10 (all)``: share of evidence turns (the user turns marked ``has_answer``) in the top 10,
+  averaged over every question of the half (the old-value turns of the knowledge updates count too:
+  superseding them costs this figure by design), and the same without those old-value turns;
 - the detector's flags: how many turns it superseded, how many of them are the old value of a
   knowledge-update question with the new value as successor, and on LoCoMo (each conversation a store,
   sessions in order) how many turns it superseded, with the pairs listed in the report for a reader.
@@ -47,6 +49,11 @@ from benchmarks.common import LOCOMO, LONGMEMEVAL, Figure, add_output_option, re
 from benchmarks.long_memory_data import LookupEmbedder
 
 K = 10
+KEPT = ", superseded kept below"
+"""The configuration suffix for recall with ``include_superseded=True`` (each older version just below its
+successor, marked "earlier ... until" in a prompt block)."""
+NEIGHBOURS = (5, 20)
+"""Neighbours compared per new memory, tried on the tuning half pooled."""
 GRID = [(s, o) for s in (0.25, 0.35, 0.45) for o in (0.5, 0.6)]
 """(min_similarity, min_overlap) pairs tried on the tuning half."""
 
@@ -73,12 +80,9 @@ class Question:
     text: str
     when: datetime
     sessions: tuple[str, ...]
+    evidence: frozenset[tuple[str, int]]  # the user turns marked has_answer, of every session
     old: tuple[tuple[str, int], ...] = ()  # knowledge updates: evidence turns of the older session
     new: tuple[tuple[str, int], ...] = ()  # and of the newer one
-
-    @property
-    def evidence(self) -> set[tuple[str, int]]:
-        return set(self.old) | set(self.new)
 
 
 @dataclass
@@ -119,7 +123,14 @@ def load(path: Path) -> tuple[dict[str, Session], list[Question], list[Question]
             old = tuple((ordered[0], i) for i in evidence[ordered[0]])
             new = tuple((ordered[-1], i) for i in evidence[ordered[-1]])
         question = Question(
-            q["question_id"], q["question_type"], q["question"], _date(q["question_date"]), tuple(ordered), old, new
+            q["question_id"],
+            q["question_type"],
+            q["question"],
+            _date(q["question_date"]),
+            tuple(ordered),
+            frozenset((sid, i) for sid, found in evidence.items() for i in found),
+            old,
+            new,
         )
         if q["question_id"].endswith("_abs"):
             continue
@@ -138,7 +149,7 @@ def build(
 ) -> tuple[MemoryStore, dict[tuple[str, int], int], list[tuple[int, int, str]]]:
     """A store of ``sessions`` (in date order) under ``config``; the memory id of every turn, and what was
     superseded: (old id, new id, reason)."""
-    policy = MemoryPolicy(updates=detector) if config == "detector" else MemoryPolicy()
+    policy = MemoryPolicy(updates=detector) if config.startswith("detector") else MemoryPolicy()
     store = MemoryStore.open(":memory:", embedder=embedder, policy=policy)
     ids: dict[tuple[str, int], int] = {}
     replaced: dict[tuple[str, int], tuple[str, int]] = {}
@@ -159,6 +170,7 @@ def build(
 
 
 def measure(
+    config: str,
     store: MemoryStore,
     ids: dict[tuple[str, int], int],
     superseded: list[tuple[int, int, str]],
@@ -167,7 +179,8 @@ def measure(
 ) -> None:
     pairs = {(o, n) for o, n, _ in superseded}
     for q in questions:
-        top = [m.memory.id for m in store.retrieve(q.text, k=K, now=q.when)]
+        below = config.endswith(KEPT)
+        top = [m.memory.id for m in store.retrieve(q.text, k=K, now=q.when, include_superseded=below)]
         rank = {memory_id: r for r, memory_id in enumerate(top)}
         evidence = [ids[e] for e in q.evidence if e in ids]
         if evidence:
@@ -200,14 +213,14 @@ def run_setting(
     if pooled:
         store, ids, superseded = build(embedder, list(sessions.values()), updates, config=config, detector=detector)
         with store:
-            measure(store, ids, superseded, questions, outcome)
+            measure(config, store, ids, superseded, questions, outcome)
         outcome.flagged = len(superseded)
         return outcome
     for q in questions:
         mine = [sessions[s] for s in q.sessions]
         store, ids, superseded = build(embedder, mine, [q] if q.new else [], config=config, detector=detector)
         with store:
-            measure(store, ids, superseded, [q], outcome)
+            measure(config, store, ids, superseded, [q], outcome)
         outcome.flagged += len(superseded)
     return outcome
 
@@ -261,21 +274,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     embedder = LookupEmbedder(SentenceTransformerEmbedder())
     embedder.warm([t.text for s in sessions.values() for t in s.turns] + [q.text for q in [*tune, *report]])
     grid = GRID[3:4] if args.quick else GRID
+    base = run_setting(embedder, sessions, tune, config="defaults", detector=None, pooled=False)
+    baseline = {"new_above_old": _share(base.new_above_old), "turn_recall": _share(base.turn_recall_without_old)}
     tuning = []
     for similarity, overlap in grid:
         detector = ValueChangeDetector(min_similarity=similarity, min_overlap=overlap)
         o = run_setting(embedder, sessions, tune, config="detector", detector=detector, pooled=False)
         tuning.append({"min_similarity": similarity, "min_overlap": overlap, "new_above_old": _share(o.new_above_old),
-                       "turn_recall": _share(o.turn_recall), "flagged": o.flagged})  # fmt: skip
+                       "turn_recall": _share(o.turn_recall_without_old), "flagged": o.flagged})  # fmt: skip
     # The best on the tuning half: new above old first, then fewer flags (each flag that is not an update
     # hides a memory), then the evidence recall.
     best = max(tuning, key=lambda t: (round(t["new_above_old"], 3), -t["flagged"], t["turn_recall"]))
-    detector = ValueChangeDetector(min_similarity=best["min_similarity"], min_overlap=best["min_overlap"])
+    # How many neighbours to compare matters only when the store is large: chosen pooled, the same way.
+    pooled_tuning = []
+    for neighbours in NEIGHBOURS[-1:] if args.quick else NEIGHBOURS:
+        detector = ValueChangeDetector(min_similarity=best["min_similarity"], min_overlap=best["min_overlap"],
+                                       neighbours=neighbours)  # fmt: skip
+        o = run_setting(embedder, sessions, tune, config="detector", detector=detector, pooled=True)
+        pooled_tuning.append({"neighbours": neighbours, "new_above_old": _share(o.new_above_old),
+                              "turn_recall": _share(o.turn_recall_without_old), "flagged": o.flagged})  # fmt: skip
+    chosen = max(pooled_tuning, key=lambda t: (round(t["new_above_old"], 3), -t["flagged"], t["turn_recall"]))
+    best = {**best, "neighbours": chosen["neighbours"]}
+    detector = ValueChangeDetector(
+        min_similarity=best["min_similarity"], min_overlap=best["min_overlap"], neighbours=best["neighbours"]
+    )
     figures: list[Figure] = []
     table: dict[str, dict[str, Any]] = {}
     for pooled in (False, True):
         setting = "pooled" if pooled else "per question"
-        for config in ("defaults", "explicit", "detector"):
+        for config in ("defaults", "explicit", "detector", f"detector{KEPT}"):
             o = run_setting(embedder, sessions, report, config=config, detector=detector, pooled=pooled)
             row = {
                 "new above old": _share(o.new_above_old),
@@ -292,13 +319,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     flags = locomo_flags(embedder, detector, 2 if args.quick else None)
     figures.append(Figure("locomo superseded turns", float(len(flags)), "count", {"config": "detector"}))
     parameters = {"k": K, "report questions": len(report), "tuning questions": len(tune), "grid": grid,
-                  "chosen": best, "tuning": tuning, "memories": "user turns"}  # fmt: skip
+                  "chosen": best, "tuning": tuning, "tuning defaults": baseline,
+                  "pooled tuning": pooled_tuning, "memories": "user turns"}  # fmt: skip
     path, runtime = write_timed_results(
         "knowledge_updates", figures, started=started, parameters=parameters, quick=args.quick, out=args.out
     )
     folder = results_folder(args.out, quick=args.quick)
     (folder / f"knowledge_updates{'-quick' if args.quick else ''}.md").write_text(
-        _report(table, tuning, best, flags, report, runtime)
+        _report(table, tuning, pooled_tuning, baseline, best, flags, report, runtime)
     )
     print(path)
 
@@ -306,6 +334,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _report(
     table: dict[str, dict[str, Any]],
     tuning: list[dict[str, Any]],
+    pooled_tuning: list[dict[str, Any]],
+    baseline: dict[str, float],
     best: dict[str, Any],
     flags: list[dict[str, str]],
     report: Sequence[Question],
@@ -318,7 +348,8 @@ def _report(
         f"Report half: {len(report)} questions with evidence, {sum(1 for q in report if q.new)} of them knowledge "
         f"updates; top {K}, store defaults, user turns as memories (see `benchmarks/knowledge_updates.py`). "
         f"Detector thresholds tuned on the other half: min_similarity {best['min_similarity']}, min_overlap "
-        f"{best['min_overlap']}. Runtime {runtime:.0f} s.",
+        f"{best['min_overlap']}, neighbours {best['neighbours']}. The LLM judge is not measured (no model server "
+        f"here). Runtime {runtime:.0f} s.",
         "",
         "| setting / config | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
@@ -327,10 +358,16 @@ def _report(
         cells = [f"{v:.3f}" if (isinstance(v, float) and v != int(v)) or "R@" in n or "above" in n else f"{v:.0f}"
                  for n, v in row.items()]  # fmt: skip
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
-    lines += ["", "## Tuning half (per question, detector)", "", "| min_similarity | min_overlap | new above old | "
+    lines += ["", "## Tuning half (per question, detector)", "", "turn R@10 without the old-value turns; store "
+              f"defaults on this half: new above old {baseline['new_above_old']:.3f}, turn R@10 "
+              f"{baseline['turn_recall']:.3f}.", "", "| min_similarity | min_overlap | new above old | "
               "turn R@10 | superseded |", "|---|---|---|---|---|"]  # fmt: skip
     lines += [f"| {t['min_similarity']} | {t['min_overlap']} | {t['new_above_old']:.3f} | {t['turn_recall']:.3f} | "
               f"{t['flagged']} |" for t in tuning]  # fmt: skip
+    lines += ["", "## Tuning half, pooled (the chosen thresholds; neighbours compared per new memory)", "",
+              "| neighbours | new above old | turn R@10 | superseded |", "|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {t['neighbours']} | {t['new_above_old']:.3f} | {t['turn_recall']:.3f} | {t['flagged']} |"
+              for t in pooled_tuning]  # fmt: skip
     lines += ["", f"## LoCoMo: {len(flags)} turns superseded by the detector", "",
               "Every pair, for a reader to judge (old → new, the detector's reason):", ""]  # fmt: skip
     for f in flags:
