@@ -91,6 +91,9 @@ class QueryPolicy:
             of 3 words they share) repeats them and is left out of recall; None keeps such memories.
         outcome_weight: weight of each tool result or system line after the agent's newest turn, times
             how much it says (0 for a bare acknowledgement; see :mod:`agentmem.ranking.intent`).
+        detail_weight: weight of a structured anchor's values after its first (an Auto-GPT reply's
+            reasoning, plan, criticism and command arguments), its first value's (``thoughts.text``) being 1;
+            plain-text anchors are one value and are not affected.
     """
 
     context_messages: int = 8
@@ -98,6 +101,7 @@ class QueryPolicy:
     newest_window: int | None = 64
     repeat_containment: float | None = 0.8
     outcome_weight: float = 0.5
+    detail_weight: float = 0.1
 
     def __post_init__(self) -> None:
         if isinstance(self.context_messages, bool) or not isinstance(self.context_messages, int):
@@ -114,6 +118,8 @@ class QueryPolicy:
             raise ConfigError(f"repeat_containment must be in (0, 1] or None, not {containment}")
         if not math.isfinite(self.outcome_weight) or self.outcome_weight < 0:
             raise ConfigError(f"outcome_weight must be a finite number >= 0, not {self.outcome_weight}")
+        if not math.isfinite(self.detail_weight) or self.detail_weight < 0:
+            raise ConfigError(f"detail_weight must be a finite number >= 0, not {self.detail_weight}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,8 +198,9 @@ SWEEP_FULL = (
     [QueryPolicy(context_weight=w) for w in (0.0, 0.05, 0.2, 0.3, 0.5)]
     + [QueryPolicy(context_messages=m) for m in (1, 2, 4)]
     + [QueryPolicy(repeat_containment=c) for c in (None, 0.6, 0.9)]
+    + [QueryPolicy(detail_weight=w) for w in (0.0, 0.05, 0.2, 0.3, 1.0)]
 )
-SWEEP_QUICK = (QueryPolicy(context_weight=0.0), QueryPolicy(context_weight=0.5), QueryPolicy(repeat_containment=None))
+SWEEP_QUICK = (QueryPolicy(context_weight=0.0), QueryPolicy(repeat_containment=None), QueryPolicy(detail_weight=1.0))
 # How much of a long query string's end is its newest part (the query string given unparsed).
 STRING_SWEEP_FULL = tuple(QueryPolicy(newest_window=w) for w in (16, 32, 48, 128, None))
 STRING_SWEEP_QUICK = (QueryPolicy(newest_window=None),)
@@ -326,6 +327,7 @@ def setting_b(
             "context_weight": policy.context_weight,
             "newest_window": policy.newest_window,
             "repeat_containment": policy.repeat_containment,
+            "detail_weight": policy.detail_weight,
         }
         label = f"{kind}: " + " ".join(f"{k}={v}" for k, v in parameters.items() if k != "query")
         sweep.append(store_row(label, queries, recall=RecallConfig(query=policy), **parameters))

@@ -251,9 +251,34 @@ def test_openai_tool_calls_and_tool_results_are_read() -> None:
     assert plan.lexical == "Lisbon:"  # the call's arguments, not the tool's name
     parts = [{"type": "text", "text": "I need the Lisbon door code."}]
     plan = plan_query([{"role": "assistant", "content": parts, "tool_calls": [call]}], policy=QueryPolicy())
-    assert plan.lexical == "I need the Lisbon door code.\nLisbon:"
+    assert plan.lexical == "I need the Lisbon door code."  # the message's text leads, its call's arguments follow
+    assert plan.parts[:2] == (
+        QueryPart(("I need the Lisbon door code.",), 1.0),
+        QueryPart(("Lisbon:",), QueryPolicy().detail_weight),
+    )
+
+
+def test_a_structured_anchor_leads_with_its_first_value_and_weighs_the_rest_less() -> None:
+    reply = {
+        "thoughts": {"text": "I need the staging port.", "reasoning": "The deploy needs it.", "plan": "- a\n- b"},
+        "command": {"name": "read_file", "args": {"filename": "ports.txt"}},
+    }
+    messages = [Message("assistant", json.dumps(reply)), Message("system", "Command read_file returned: 8443 tcp")]
+    plan = plan_query(messages, policy=QueryPolicy(detail_weight=0.25), split=_bars)
+    assert plan.parts == (
+        QueryPart(("I need the staging port.",), 1.0),
+        QueryPart(("The deploy needs it.", "- a\n- b", "ports.txt"), 0.25),
+        QueryPart(("8443 tcp",), QueryPolicy().outcome_weight * 2 / 3),
+    )
+    assert plan.lexical == "I need the staging port."
+    without = plan_query(messages, policy=QueryPolicy(detail_weight=0.0), split=_bars)
+    assert [p.texts for p in without.parts] == [("I need the staging port.",), ("8443 tcp",)]
+    plain = plan_query([Message("user", "Which port? It is for the deploy.")], policy=QueryPolicy(detail_weight=0.0))
+    assert plain.parts == (QueryPart(("Which port? It is for the deploy.",), 1.0),)
 
 
 def test_outcome_weight_is_validated() -> None:
     with pytest.raises(ConfigError):
         QueryPolicy(outcome_weight=-1.0)
+    with pytest.raises(ConfigError):
+        QueryPolicy(detail_weight=float("nan"))

@@ -8,7 +8,7 @@ import pytest
 
 from agentmem import Message
 from agentmem.ranking.intent import read_history, substance
-from agentmem.ranking.queries import message_text
+from agentmem.ranking.queries import message_values
 
 
 @pytest.mark.parametrize(
@@ -37,9 +37,11 @@ def test_the_agents_reply_anchors_and_an_acknowledgement_after_it_says_nothing()
         _reply("I need the Lisbon door code.", "The guide needs it.", "append_to_file", filename="guide.txt"),
         Message("system", "Command append_to_file returned: Text appended successfully."),
     ]
-    reading = read_history(history, text_of=message_text)
+    reading = read_history(history, values_of=message_values)
     assert reading is not None
     assert reading.anchor == "I need the Lisbon door code.\nThe guide needs it.\nguide.txt"  # no tool name
+    assert reading.lead == "I need the Lisbon door code."
+    assert reading.details == ("The guide needs it.", "guide.txt")
     assert reading.outcomes == ()
     assert reading.context == ("Determine which next command to use",)
 
@@ -49,10 +51,10 @@ def test_a_result_with_content_is_an_outcome_and_a_user_question_anchors() -> No
         _reply("I will read the config.", "It has the port.", "read_file", filename="staging.yaml"),
         Message("tool", "host: staging port: 8443"),
     ]
-    reading = read_history(history, text_of=message_text)
+    reading = read_history(history, values_of=message_values)
     assert reading is not None and reading.anchor.startswith("I will read the config.")
     assert reading.outcomes == (("host: staging port: 8443", 1.0),)
-    question = read_history([*history, Message("user", "Which port does staging use?")], text_of=message_text)
+    question = read_history([*history, Message("user", "Which port does staging use?")], values_of=message_values)
     assert question is not None and question.anchor == "Which port does staging use?"
 
 
@@ -63,13 +65,18 @@ def test_lines_another_message_repeats_leave_the_anchor() -> None:
         Message("system", "Command do_nothing returned: No action performed."),
         _reply("I need the door code.", stock, "do_nothing"),
     ]
-    reading = read_history(history, text_of=message_text)
+    reading = read_history(history, values_of=message_values)
     assert reading is not None and reading.anchor == "I need the door code."
+    assert reading.details == ()
+    # When the first value repeats another message, the first value left leads.
+    again = read_history([*history[:2], _reply("I need the VAT number.", "Twice now.", "do_nothing")],
+                         values_of=message_values)  # fmt: skip
+    assert again is not None and (again.lead, again.details) == ("Twice now.", ())
 
 
 def test_only_outcomes_anchor_on_the_newest_that_says_something() -> None:
     reading = read_history(
-        [Message("system", "The build failed on test_payments."), Message("tool", "Done.")], text_of=message_text
+        [Message("system", "The build failed on test_payments."), Message("tool", "Done.")], values_of=message_values
     )
     assert reading is not None and reading.anchor == "The build failed on test_payments."
-    assert read_history([Message("tool", "   ")], text_of=message_text) is None
+    assert read_history([Message("tool", "   ")], values_of=message_values) is None

@@ -11,10 +11,12 @@ tool's result. The agent's intent is in the message before: its reply (Auto-GPT'
    content (a file's text, a listing, an error naming a file) counts up to 1, times the outcome weight.
 2. **The anchor**: the newest message in which someone says what they want: the agent's turn
    (``assistant``) or a user's message that says something. Its text is the heart of the query (weight
-   1) and its lexical query. A tool's or a command's name (``append_to_file``) is left out: it is in every
-   step that uses the tool and says nothing of what the step is about. So are the anchor's lines that
-   another of the messages repeats word for word (an agent's stock reasoning or self-criticism, the same
-   at every step), unless nothing else is left.
+   1) and its lexical query. A structured anchor (a JSON reply) is read value by value: its lead is its
+   first value (Auto-GPT's ``thoughts.text``, a tool-calling message's own text), the rest its details
+   (their weight: :mod:`agentmem.ranking.queries`). A tool's or a command's name (``append_to_file``) is
+   left out: it is in every step that uses the tool and says nothing of what the step is about. So are
+   the anchor's lines that another of the messages repeats word for word (an agent's stock reasoning or
+   self-criticism, the same at every step), unless nothing else is left.
 3. **Context**: everything older, newest first, at the context weight (see :mod:`agentmem.ranking.queries`).
 
 A history with no anchor (only outcomes) is anchored on its newest message that says something.
@@ -119,27 +121,38 @@ class HistoryReading:
     """A history read for a query.
 
     Attributes:
-        anchor: the text of the newest message that says what someone wants.
+        lead: the anchor's leading value: the whole anchor when it is plain text; the first value left of a
+            structured message (Auto-GPT's ``thoughts.text``, a tool-calling message's text, else its first
+            argument).
+        details: the anchor's other values, in order (none for plain text).
         outcomes: (text, substance) of the messages after it, newest first, those that say something.
         context: the texts of the messages before it, newest first.
     """
 
-    anchor: str
+    lead: str
+    details: tuple[str, ...]
     outcomes: tuple[tuple[str, float], ...]
     context: tuple[str, ...]
 
+    @property
+    def anchor(self) -> str:
+        """The text of the newest message that says what someone wants (its values, one per line)."""
+        return "\n".join((self.lead, *self.details))
 
-def read_history(messages: Sequence[Message], *, text_of: Callable[[str], str]) -> HistoryReading | None:
+
+def read_history(messages: Sequence[Message], *, values_of: Callable[[str], Sequence[str]]) -> HistoryReading | None:
     """Split ``messages`` (oldest first) into outcomes, anchor and context (see the module docs).
 
     Args:
         messages: the agent's recent messages, newest last.
-        text_of: what a message's content says (JSON and tool names stripped).
+        values_of: what a message's content says, value by value: a structured (JSON) content's values
+            without keys or tool names, or a plain content as its one value.
 
     Returns:
         The reading; None when no message says anything.
     """
-    texts = [_without_prefix(text_of(m.content)) for m in messages]
+    values = [[v for v in (_without_prefix(v) for v in values_of(m.content)) if v] for m in messages]
+    texts = ["\n".join(v) for v in values]
     anchor_at = None
     outcomes: list[tuple[str, float]] = []
     for position in range(len(messages) - 1, -1, -1):
@@ -158,15 +171,20 @@ def read_history(messages: Sequence[Message], *, text_of: Callable[[str], str]) 
     if anchor_at is None:
         if not outcomes:
             newest = next((t for t in reversed(texts) if t), None)
-            return None if newest is None else HistoryReading(newest, (), ())
+            return None if newest is None else HistoryReading(newest, (), (), ())
         # Only outcomes: the newest that says something anchors, the older ones are its context.
         (anchor, _), *rest = outcomes
-        return HistoryReading(anchor, (), tuple(text for text, _ in rest))
+        return HistoryReading(anchor, (), (), tuple(text for text, _ in rest))
     context = tuple(t for t in reversed(texts[:anchor_at]) if t)
     others = {line.strip() for i, text in enumerate(texts) if i != anchor_at for line in text.splitlines()}
-    own = [line for line in texts[anchor_at].splitlines() if line.strip() and line.strip() not in others]
-    anchor = "\n".join(own) if own else texts[anchor_at]
-    return HistoryReading(anchor, tuple(outcomes), context)
+    own = [_own_lines(value, others) for value in values[anchor_at]]
+    lead, *details = [v for v in own if v] or values[anchor_at]
+    return HistoryReading(lead, tuple(details), tuple(outcomes), context)
+
+
+def _own_lines(value: str, others: set[str]) -> str:
+    """The lines of ``value`` that no other message holds word for word."""
+    return "\n".join(line for line in value.splitlines() if line.strip() and line.strip() not in others)
 
 
 def substance(text: str) -> float:

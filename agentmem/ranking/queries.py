@@ -8,11 +8,16 @@ instead (the measurements behind each choice are in docs/scoring.md):
 
 1. Each message is reduced to its text: its content without the role or any list/dict syntax, and a JSON
    content (an agent's structured reply) to its string values, since the keys are the same in every message.
-2. The newest message that has text is the query. When it is longer than the model reads, its vector is the
-   mean of its windows' (split as long memories are, :func:`agentmem.text.chunking.split_text`).
+2. The message that says what the agent wants (the anchor, :mod:`agentmem.ranking.intent`) is the query.
+   When it is longer than the model reads, its vector is the mean of its windows' (split as long memories
+   are, :func:`agentmem.text.chunking.split_text`). A structured anchor leads with its first value (an
+   Auto-GPT reply's ``thoughts.text``, a tool-calling message's text): that value carries weight 1, the
+   other values (reasoning, plan, criticism, command arguments), embedded together, ``detail_weight``.
+   They are the same stock sentences from one step to the next and would otherwise outweigh the one line
+   that names what the step is about.
 3. The older messages, at most ``context_messages`` of them and newest first, add their mean vector with the
    weight ``context_weight``. A message that repeats a newer one verbatim is counted once.
-4. The lexical query is the newest message alone.
+4. The lexical query is the anchor's leading value alone (a plain anchor whole).
 5. Memories that the messages already contain (``repeat_containment`` of their words, in runs of 3 words
    found in the messages) are left out of the result: the loop has them in its prompt already.
 
@@ -170,16 +175,19 @@ def plan_query(
         older = [p for p in windows(before) if p.strip()][::-1] if before.strip() else []
         return QueryPlan(_parts([newest], older[: policy.context_messages], policy), lexical=newest)
     messages = as_messages(query)
-    reading = read_history(messages, text_of=message_text)
+    reading = read_history(messages, values_of=message_values)
     if reading is None:
         raise ConfigError("messages hold no text to recall for: give at least one message with content")
     outcomes = [QueryPart(tuple(windows(text)), policy.outcome_weight * said) for text, said in reading.outcomes]
     context = [w for text in _distinct(reading.context)[: policy.context_messages] for w in windows(text)]
-    parts = _parts(windows(reading.anchor), context, policy)
+    parts = _parts(windows(reading.lead), context, policy)
+    details = [w for text in reading.details for w in windows(text)]
+    if details and policy.detail_weight > 0:
+        outcomes.insert(0, QueryPart(tuple(details), policy.detail_weight))
     parts = (parts[0], *(o for o in outcomes if o.weight > 0), *parts[1:])
     containment = policy.repeat_containment
     repeats = None if containment is None else RepeatFilter.of((m.content for m in messages), containment)
-    return QueryPlan(parts, lexical=reading.anchor, repeats=repeats)
+    return QueryPlan(parts, lexical=reading.lead, repeats=repeats)
 
 
 def query_vector(plan: QueryPlan, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -284,16 +292,29 @@ def message_text(content: str) -> str:
     Returns:
         The text to embed.
     """
+    return "\n".join(message_values(content))
+
+
+def message_values(content: str) -> tuple[str, ...]:
+    """What a message says, value by value: :func:`message_text`'s lines before they are joined.
+
+    Args:
+        content: a message's content.
+
+    Returns:
+        A JSON object's or array's string and number values, in order, each once; any other content as its
+        one value (none when blank).
+    """
     stripped = content.strip()
     if stripped[:1] not in ("{", "["):
-        return stripped
+        return (stripped,) if stripped else ()
     try:
         value = json.loads(stripped)
     except (ValueError, RecursionError):
-        return stripped
+        return (stripped,)
     if not isinstance(value, (dict, list)):
-        return stripped
-    return "\n".join(dict.fromkeys(_leaves(value)))
+        return (stripped,)
+    return tuple(dict.fromkeys(_leaves(value)))
 
 
 def parse_message_list(text: str) -> tuple[Message, ...] | None:
