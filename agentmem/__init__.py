@@ -32,6 +32,7 @@ from agentmem.llm.importance import LLMImportance
 from agentmem.llm.openai_compatible import ChatClient
 from agentmem.llm.summaries import LLMSummarizer
 from agentmem.llm.updates import LLMUpdateJudge
+from agentmem.ranking.floor import RelevanceFloor
 from agentmem.ranking.queries import QueryInput, message_text, parse_message_list
 from agentmem.store.agent import AgentMemory
 from agentmem.store.jsonl import memory_from_json, memory_to_json, read_jsonl, write_jsonl
@@ -99,6 +100,7 @@ __all__ = [
     "RecallConfig",
     "Reflection",
     "ReflectionPolicy",
+    "RelevanceFloor",
     "SchemaError",
     "SchemaOutOfDateError",
     "ScoredMemory",

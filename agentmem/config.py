@@ -172,6 +172,10 @@ DEFAULT_SCORING = Scoring()
 DEFAULT_MIN_RELEVANCE = 0.3
 """The store's default relevance floor (:attr:`RecallConfig.min_relevance`), measured in docs/scoring.md."""
 
+DEFAULT_RELATIVE_RELEVANCE = 0.5
+DEFAULT_RELATIVE_AFTER = 10
+"""The store's default relative floor (:attr:`RecallConfig.relative_relevance`, ``relative_after``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RecallConfig:
@@ -207,6 +211,10 @@ class RecallConfig:
             a memory needs to be recalled or retrieved at all, however recent or important it is: a block
             holds only memories that bear on the query, and may be empty. None: no floor. Measured on
             LoCoMo (benchmarks/relevance_floor.py, docs/scoring.md).
+        relative_relevance: beyond the first ``relative_after`` memories above ``min_relevance``, a memory
+            must also reach this share of the query's best relevance (:mod:`agentmem.ranking.floor`): the
+            block ends where the memories become far weaker than the best. None: no relative floor.
+        relative_after: how many memories above ``min_relevance`` the relative floor leaves alone.
     """
 
     scoring: Scoring = field(default_factory=lambda: DEFAULT_SCORING)
@@ -222,6 +230,8 @@ class RecallConfig:
     time_weight: float = 0.2
     time_slack: timedelta = timedelta(hours=12)
     min_relevance: float | None = DEFAULT_MIN_RELEVANCE
+    relative_relevance: float | None = DEFAULT_RELATIVE_RELEVANCE
+    relative_after: int = DEFAULT_RELATIVE_AFTER
     touch_flush_memories: int = 256
     touch_flush_seconds: float = 1.0
 
@@ -229,6 +239,12 @@ class RecallConfig:
         floor = self.min_relevance
         if floor is not None and (isinstance(floor, bool) or not 0.0 <= floor <= 1.0):
             raise ConfigError(f"min_relevance must be in [0, 1] or None, not {floor!r}")
+        share = self.relative_relevance
+        if share is not None and (isinstance(share, bool) or not 0.0 <= share <= 1.0):
+            raise ConfigError(f"relative_relevance must be in [0, 1] or None, not {share!r}")
+        after = self.relative_after
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise ConfigError(f"relative_after must be an integer >= 0, not {after!r}")
         if self.touch_flush_memories < 1 or not self.touch_flush_seconds > 0:
             raise ConfigError("touch_flush_memories must be at least 1 and touch_flush_seconds above 0")
         if not 0.0 <= self.lexical_weight <= 1.0:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agentmem import MemoryStore, PromptMemory, QueryInput, ScoredMemory
+from agentmem import MemoryStore, PromptMemory, QueryInput, RelevanceFloor, ScoredMemory
 from agentmem.cli.commands_memories import JsonFlag
 from agentmem.cli.render import block_json, err, hit_json, out, print_json
 from agentmem.cli.settings import settings_of
@@ -58,7 +58,7 @@ def recall(
     asked = _query_or_messages(query, messages)
     with settings.store(embeds=True) as store:
         block = store.recall(asked, token_budget=budget, k=k, hybrid=hybrid, touch=touch)
-        cut = _cut(store, settings.recall.min_relevance, asked, block, hybrid=hybrid) if explain else []
+        cut = _cut(store, RelevanceFloor.of(settings.recall), asked, block, hybrid=hybrid) if explain else []
     scoring = settings.recall.scoring
     if as_json:
         print_json(block_json(block, scoring))
@@ -74,21 +74,20 @@ _CUT_SHOWN = 5
 
 
 def _cut(
-    store: MemoryStore, floor: float | None, asked: QueryInput, block: PromptMemory, *, hybrid: bool | None
+    store: MemoryStore, floor: RelevanceFloor, asked: QueryInput, block: PromptMemory, *, hybrid: bool | None
 ) -> list[tuple[ScoredMemory, str]]:
-    """The best memories left out of ``block``, each with why: below the relevance floor, or a near-duplicate
-    of a better memory or no room left in the budget."""
+    """The best memories left out of ``block``, each with why: below the relevance floor (absolute, or
+    relative to the best beyond the first memories), or a near-duplicate of a better memory or no room left
+    in the budget."""
     shown = {m.memory.id for m in block.memories}
     ranked = store.retrieve(asked, k=len(shown) + _CUT_SHOWN, hybrid=hybrid, floor=False)
-    cut = []
-    for m in ranked:
-        if m.memory.id in shown:
-            continue
-        if floor is not None and m.relevance < floor:
-            why = f"relevance {m.relevance:.3f} < floor {floor:.2f}"  # importance and recency never lift it
-        else:
-            why = "a near-duplicate of a better memory, or no room left in the budget"
-        cut.append((m, why))
+    # The floor's reasons, on the same ranking recall cut: importance and recency never lift a memory past it.
+    reasons = floor.reasons([m.relevance for m in ranked])
+    cut = [
+        (m, why or "a near-duplicate of a better memory, or no room left in the budget")
+        for m, why in zip(ranked, reasons, strict=True)
+        if m.memory.id not in shown
+    ]
     return cut[:_CUT_SHOWN]
 
 

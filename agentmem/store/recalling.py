@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -25,6 +25,7 @@ from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.embedders.threads import blas_threads
 from agentmem.errors import ConfigError
 from agentmem.ranking.attributes import MemoryAttributes
+from agentmem.ranking.floor import RelevanceFloor
 from agentmem.ranking.paths import rank, rank_vectors
 from agentmem.ranking.queries import QueryInput, QueryPlan, plan_query, query_vector
 from agentmem.ranking.ranked import Ranked, Ranking, merge
@@ -67,7 +68,7 @@ class RecallOptions:
         touch: whether an access is recorded on the memories returned.
         token_budget: tokens the prompt block may take (recall only).
         vectors: whether the ranked memories' vectors come back too (prompt de-duplication needs them).
-        min_relevance: the least relevance a memory needs to come back (None: no floor).
+        floor: which memories bear too little on the query to come back (no floor by default).
     """
 
     k: int
@@ -78,7 +79,7 @@ class RecallOptions:
     touch: bool
     token_budget: int
     vectors: bool
-    min_relevance: float | None = None
+    floor: RelevanceFloor = field(default_factory=RelevanceFloor)
 
     @classmethod
     def of(
@@ -123,7 +124,7 @@ class RecallOptions:
             touch=config.touch if touch is None else touch,
             token_budget=budget,
             vectors=vectors,
-            min_relevance=config.min_relevance if floor else None,
+            floor=RelevanceFloor.of(config) if floor else RelevanceFloor(),
         )
 
 
@@ -168,19 +169,22 @@ def _ranked(parts: Database, ns: NamespaceRow | None, query: QueryInput, options
     if ns is None:
         return Candidates([], np.zeros((0, parts.embedding.embedder.dimensions), dtype=np.float32), "exact")
     vector = query_vector(plan, parts.embedding.embed(plan.texts))
-    k, floor = options.k, options.min_relevance
+    k, floor = options.k, options.floor
     # Below this score no memory can reach the floor: score = w_rel * relevance + terms >= 0.
-    lowest = -np.inf if floor is None or options.scoring.normalize != "none" else options.scoring.relevance * floor
+    lowest = (
+        -np.inf
+        if floor.absolute is None or options.scoring.normalize != "none"
+        else options.scoring.relevance * floor.absolute
+    )
     fetch = k if plan.repeats is None else k + _REPEAT_MARGIN
     while True:
         with blas_threads(RANKING_BLAS_THREADS):
             ranked = _rank_consistent(parts, ns, plan.lexical, vector, options, fetch)
-        kept = [
-            i
-            for i, m in enumerate(ranked.memories)
-            if (floor is None or m.relevance >= floor)
-            and (plan.repeats is None or not plan.repeats.repeats(m.memory.text))
-        ][:k]
+        new = [
+            i for i, m in enumerate(ranked.memories) if plan.repeats is None or not plan.repeats.repeats(m.memory.text)
+        ]
+        cut = floor.reasons([ranked.memories[i].relevance for i in new])
+        kept = [i for i, why in zip(new, cut, strict=True) if why is None][:k]
         # Fewer than asked for means the namespace (or the filter) has no more to give; a last score below
         # the floor's, that no memory further down reaches it.
         exhausted = len(ranked.memories) < fetch or (bool(ranked.memories) and ranked.memories[-1].score < lowest)

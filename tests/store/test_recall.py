@@ -207,7 +207,8 @@ def test_recall_never_exceeds_the_budget(
     tmp_path_factory: pytest.TempPathFactory, texts: list[str], budget: int, query: str
 ) -> None:
     folder = tmp_path_factory.mktemp("budget")
-    unfloored = RecallConfig(min_relevance=None)  # the budget, not the floor, is under test: fill it
+    # The budget, not the floor, is under test: fill it.
+    unfloored = RecallConfig(min_relevance=None, relative_relevance=None)
     with MemoryStore.open(folder / "b.db", embedder=HashingEmbedder(32), clock=lambda: NOW, recall=unfloored) as store:
         store.add_many(texts)
         block = store.recall(query, token_budget=budget, hybrid=True)
