@@ -173,7 +173,7 @@ DEFAULT_MIN_RELEVANCE = 0.3
 """The store's default relevance floor (:attr:`RecallConfig.min_relevance`), measured in docs/scoring.md."""
 
 DEFAULT_RELATIVE_RELEVANCE = 0.5
-DEFAULT_RELATIVE_AFTER = 10
+DEFAULT_RELATIVE_AFTER = 5
 """The store's default relative floor (:attr:`RecallConfig.relative_relevance`, ``relative_after``)."""
 
 

@@ -4,9 +4,9 @@ A memory is cut when its relevance is below the absolute floor (``RecallConfig.m
 about a topic the store never heard of gets an empty block. Among the memories above it, the first
 ``relative_after`` stay; each later one must also reach ``relative_relevance`` times the best relevance of
 the query, so that a block is not filled to its budget with memories far weaker than the ones that answer.
-The first ones are left alone because the evidence of a question is often not its best match (a
-relative floor on every rank cost 0.04 of LoCoMo's R@10, docs/scoring.md). Importance and recency play no
-part: they reorder what the floor keeps, never lift a memory past it.
+The first ones are left alone because the evidence of a question is often not its best match (on
+LoCoMo, half the best on every rank cost 0.015 of R@10, beyond the first 5 0.009; docs/scoring.md).
+Importance and recency play no part: they reorder what the floor keeps, never lift a memory past it.
 
 Pure: relevances in, reasons out.
 """

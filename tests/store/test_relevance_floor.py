@@ -97,7 +97,7 @@ def test_the_floor_says_why_it_cuts() -> None:
         "relevance 0.290 < floor 0.30",
         "relevance 0.390 < 0.50 x the best 0.800 (beyond the first 1)",
     ]
-    assert RelevanceFloor.of(RecallConfig()) == RelevanceFloor(0.3, 0.5, 10)
+    assert RelevanceFloor.of(RecallConfig()) == RelevanceFloor(0.3, 0.5, 5)
 
 
 def test_the_relative_floor_ends_the_block_where_memories_turn_weak(tmp_path: Path) -> None:
