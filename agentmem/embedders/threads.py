@@ -9,6 +9,10 @@ agentmem's BLAS-limited blocks run one at a time (a process-wide lock): OpenBLAS
 a thread's change of a count that another thread set, so blocks that overlapped across threads could give the
 count back in a thread that cannot, and leave the host's BLAS on agentmem's count. Each block is short (one
 ranking's matrix-vector product, ~1 ms at 10k memories; one encode batch).
+
+The lock is a leaf: a block holds arithmetic alone and never takes another lock inside (the database's, an
+index pool's). A write embeds while it holds the database's lock; a ranking block that then waited for that
+lock would hold this one against the write's encode, and both would wait for ever.
 """
 
 from __future__ import annotations

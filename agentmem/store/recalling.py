@@ -178,8 +178,7 @@ def _ranked(parts: Database, ns: NamespaceRow | None, query: QueryInput, options
     )
     fetch = k if plan.repeats is None else k + _REPEAT_MARGIN
     while True:
-        with blas_threads(RANKING_BLAS_THREADS):
-            ranked = _rank_consistent(parts, ns, plan.lexical, vector, options, fetch)
+        ranked = _rank_consistent(parts, ns, plan.lexical, vector, options, fetch)
         new = [
             i for i, m in enumerate(ranked.memories) if plan.repeats is None or not plan.repeats.repeats(m.memory.text)
         ]
@@ -275,7 +274,9 @@ def _rank_replica(
     )
     matching = repository.matching_ids(ns, where) if where.restricts_active or where.includes_inactive else None
     allowed = None if matching is None or not where.restricts_active else matching
-    ranked = rank(replica.index, replica.attributes, vector, k=k, ranking=ranking, allowed=allowed)
+    # The BLAS block holds the ranking's arithmetic alone: it takes no lock inside (see blas_threads).
+    with blas_threads(RANKING_BLAS_THREADS):
+        ranked = rank(replica.index, replica.attributes, vector, k=k, ranking=ranking, allowed=allowed)
     archived_vectors = None
     if where.includes_inactive:
         assert matching is not None  # computed whenever inactive memories may pass
@@ -283,7 +284,8 @@ def _rank_replica(
         if archived.size:
             snap = parts.snapshots.of(ns, [int(i) for i in archived])
             attributes = MemoryAttributes(snap.ids, snap.last_accessed, snap.importance, created=snap.created_at)
-            extra = rank_vectors(snap.ids, snap.vectors, attributes, vector, k=k, ranking=ranking)
+            with blas_threads(RANKING_BLAS_THREADS):
+                extra = rank_vectors(snap.ids, snap.vectors, attributes, vector, k=k, ranking=ranking)
             ranked = merge(ranked, extra, k=k)
             archived_vectors = dict(zip(snap.ids.tolist(), snap.vectors.first(), strict=True))
     return ranked, archived_vectors

@@ -82,3 +82,43 @@ def test_a_recall_ranks_on_one_blas_thread_and_leaves_the_hosts_count() -> None:
 
     assert seen["inside"] and all(count == [1] for count in seen["inside"])  # type: ignore[union-attr]
     assert seen["after"] == [2]
+
+
+_WRITE_AND_RECALL = r"""
+import os, time
+from agentmem import HashingEmbedder, MemoryStore
+from agentmem.embedders.threads import blas_threads
+
+adding = threading.Event()
+
+class BlasEmbedder(HashingEmbedder):
+    # As the bundled model does: each encode runs in a BLAS block. A write embeds holding the database's lock;
+    # it waits there long enough for a recall in another thread to reach its ranking.
+    def embed(self, texts):
+        if threading.current_thread().name == "writer":
+            adding.set()
+            time.sleep(0.3)
+        with blas_threads(1):
+            return super().embed(texts)
+
+with MemoryStore.open(":memory:", embedder=BlasEmbedder(32)) as store:
+    store.add_many([f"note number {i} about the garden" for i in range(20)])
+    writer = threading.Thread(target=lambda: store.add("a new note about the shed"), name="writer", daemon=True)
+    reader = threading.Thread(target=lambda: (adding.wait(), store.retrieve("the garden", k=3)), name="reader",
+                              daemon=True)
+    writer.start()
+    reader.start()
+    writer.join(20)
+    reader.join(20)
+    stuck = [t.name for t in (writer, reader) if t.is_alive()]
+    print(json.dumps({"stuck": stuck}), flush=True)
+    if stuck:
+        os._exit(0)  # closing would wait for the stuck threads' locks
+    print(json.dumps({"stuck": stuck, "active": store.stats().active}))
+"""
+
+
+def test_a_recall_ranking_while_a_write_embeds_under_the_database_lock_does_not_deadlock() -> None:
+    seen = _run(_WRITE_AND_RECALL)
+
+    assert seen == {"stuck": [], "active": 21}
