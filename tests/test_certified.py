@@ -361,3 +361,30 @@ def test_recall_ranks_again_when_another_process_wrote_since_its_replica_loaded(
         fresh = writer.add("the plumber sent an overdue invoice again")
         found = [m.memory.id for m in reader.retrieve("plumber invoice overdue", k=3, hybrid=False)]
         assert found[0] == fresh.id and target.id not in found
+
+
+def test_the_attributes_peaks_follow_every_write_as_a_fresh_reduction_would() -> None:
+    # The certified test's bound reads the latest access and the largest importance from a cache; every
+    # touch, upsert and removal must leave it equal to a reduction over the columns.
+    rng = np.random.default_rng(5)
+    attributes = MemoryAttributes(
+        np.arange(0, 200, 2), rng.uniform(0, 1e6, 100), rng.uniform(0, 0.9, 100).astype(np.float32)
+    )
+    for step in range(300):
+        action = step % 4
+        ids = rng.choice(300, size=int(rng.integers(1, 6)), replace=False).astype(np.int64)
+        if action == 0:
+            attributes.touch(ids, float(rng.uniform(0, 2e6)))
+        elif action == 1:
+            attributes.upsert(
+                ids,
+                rng.uniform(0, 2e6, ids.size),
+                rng.uniform(0, 1, ids.size).astype(np.float32),
+                chunks=rng.integers(1, 3, ids.size),
+            )
+        elif action == 2:
+            attributes.remove(ids)
+        if not len(attributes):
+            continue
+        assert attributes.peaks() == (float(attributes.last_accessed.max()), float(attributes.importance.max()))
+        assert attributes.chunked == bool(int(attributes.chunks.max()) > 1)

@@ -43,6 +43,9 @@ class MemoryAttributes:
         self.created = _column(created, np.float64, 0, ids.size)[order]
         # Incremented whenever the set of ids changes, so callers can cache id → row lookups.
         self.generation = 0
+        # Whole-column reductions every ranking needs (~0.5 ms each at 1M memories), kept until a write.
+        self._peaks: tuple[float, float] | None = None
+        self._chunked: bool | None = None
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -57,7 +60,17 @@ class MemoryAttributes:
     @property
     def chunked(self) -> bool:
         """Whether some memory has more than one vector."""
-        return bool(self.chunks.size) and int(self.chunks.max()) > 1
+        if self._chunked is None:
+            self._chunked = bool(self.chunks.size) and int(self.chunks.max()) > 1
+        return self._chunked
+
+    def peaks(self) -> tuple[float, float]:
+        """The latest last access and the largest importance of any memory ((-inf, -inf) when empty)."""
+        if self._peaks is None:
+            if not self.ids.size:
+                return (-np.inf, -np.inf)
+            self._peaks = (float(self.last_accessed.max()), float(self.importance.max()))
+        return self._peaks
 
     def vector_ids(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """The vector index ids of every chunk of these memories (present ones only), memory after memory."""
@@ -88,6 +101,7 @@ class MemoryAttributes:
         rows = np.searchsorted(self.ids, ids)
         present = rows < self.ids.size
         present[present] = self.ids[rows[present]] == ids[present]
+        self._peaks = self._chunked = None
         self.last_accessed[rows[present]] = last_accessed[present]
         self.importance[rows[present]] = importance[present]
         self.created[rows[present]] = created[present]
@@ -107,6 +121,7 @@ class MemoryAttributes:
             return
         keep = ~np.isin(self.ids, ids)
         if not keep.all():
+            self._peaks = self._chunked = None
             kept = self.select(keep)
             self.ids, self.last_accessed, self.importance = kept.ids, kept.last_accessed, kept.importance
             self.chunks, self.created = kept.chunks, kept.created
@@ -118,6 +133,8 @@ class MemoryAttributes:
         rows = rows[rows < self.ids.size]
         rows = rows[np.isin(self.ids[rows], ids)]
         self.last_accessed[rows] = np.maximum(self.last_accessed[rows], when)
+        if rows.size and self._peaks is not None:
+            self._peaks = (max(self._peaks[0], when), self._peaks[1])
 
     def top(self, values: NDArray[np.floating], count: int, allowed: NDArray[np.bool_] | None) -> NDArray[np.int64]:
         """Ids of the ``count`` largest ``values`` (aligned with ``ids``), among ``allowed`` rows if given."""

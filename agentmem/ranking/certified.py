@@ -168,8 +168,9 @@ def _lexical_share(ranking: Ranking) -> float:
 def _largest_prior(attributes: MemoryAttributes, ranking: Ranking) -> float:
     """The most recency and importance together could add to any memory's score."""
     scoring = ranking.scoring
-    recency = float(decay(ranking.now.timestamp() - float(attributes.last_accessed.max()), scoring.half_life))
-    return float(scoring.recency * recency + scoring.importance * float(attributes.importance.max()))
+    latest, largest = attributes.peaks()
+    recency = float(decay(ranking.now.timestamp() - latest, scoring.half_life))
+    return float(scoring.recency * recency + scoring.importance * largest)
 
 
 def _lexical_ids(attributes: MemoryAttributes, ranking: Ranking) -> NDArray[np.int64]:
