@@ -15,6 +15,7 @@ from agentmem import (
     MemoryStore,
     ValueChangeDetector,
 )
+from agentmem.consolidation.updates import value_keywords
 from agentmem.llm.openai_compatible import ChatClient
 from tests.llm import server as loopback
 from tests.llm.server import ScriptedServer, chat_reply
@@ -184,3 +185,28 @@ def test_the_detector_compares_at_least_one_neighbour() -> None:
     assert ValueChangeDetector().neighbours == 20 and LLMUpdateJudge(ChatClient("http://x", model="m")).neighbours == 5
     with pytest.raises(ConfigError):
         ValueChangeDetector(neighbours=0)
+
+
+def test_a_count_mentioned_in_passing_finds_its_earlier_mention_by_its_words(tmp_path: Path) -> None:
+    # The new text is about boots and a cobbler, and so are the other stored texts: its nearest neighbour in
+    # meaning is one of them, not the earlier count of the sneakers, which only its words find.
+    policy = MemoryPolicy(updates=ValueChangeDetector(min_similarity=0.0, neighbours=1))
+    with MemoryStore.open(tmp_path / "m.db", embedder=HashingEmbedder(256), policy=policy) as store:
+        old = store.add("Sorting my closet today took hours. I have worn my black Converse 3 times.")
+        store.add_many(
+            [
+                "I need a good cobbler to fix my brown leather boots and a shoe cleaning kit for the winter hiking "
+                "trip.",
+                "A shoe cleaning kit and waterproof spray for brown leather boots before the winter hiking trip: which "
+                "cobbler?",
+            ]
+        )
+        new = (
+            "I need a good cobbler to fix my brown leather boots, a shoe cleaning kit and waterproof spray for the "
+            "winter hiking trip. By the way, I have worn my black Converse 5 times."
+        )
+        assert value_keywords(new) == "worn black converse times"
+        done = store.add_detailed([new])[0]
+        assert done.superseded is not None and done.superseded.id == old.id
+        assert done.reason is not None and done.reason.startswith("number 3 → 5")
+        assert store.stats().active == 3

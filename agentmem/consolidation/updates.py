@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from agentmem.consolidation.importance import proper_names
 from agentmem.errors import ConfigError
 
-__all__ = ["ValueChangeDetector", "sentence_values"]
+__all__ = ["ValueChangeDetector", "sentence_values", "value_keywords"]
 
 _SPEAKER_PREFIX = re.compile(r"^\s*[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2}:\s+")
 _VOCATIVE = re.compile(r",\s+([A-Z][a-z]+)\s*(?=[!?.,]|$)|^([A-Z][a-z]+),\s")
@@ -208,6 +208,27 @@ class ValueChangeDetector:
 def sentence_values(text: str) -> dict[str, frozenset[str]]:
     """The values of ``text`` by type (``number``, ``date``, ``name``, ``state``), normalised."""
     return _read(text).values
+
+
+def value_keywords(text: str) -> str:
+    """What a keyword search for an earlier version of a fact in ``text`` looks for: the words of its sentences
+    that hold a value, without the values that may have changed (numbers, dates, states) and without stop
+    words; names stay ("Converse", "Instagram": what the value is of). Empty when no sentence holds a value.
+
+    A long text that mentions a changed count in passing ("By the way, I've worn them 6 times now") is near
+    in meaning to what the rest of it says, not to the earlier mention: its words find that one.
+    """
+    words: dict[str, None] = {}
+    for sentence in _sentences(_SPEAKER_PREFIX.sub("", text)):
+        if not _read(sentence).values:
+            continue
+        for word in _WORD.findall(sentence.translate(_APOSTROPHES)):
+            lower = word.lower()
+            if lower in _STOPWORDS or lower in _FILLER or lower in _DATES or lower in _STATE_WORDS:
+                continue
+            if len(lower) > 1 and lower not in _NUMBER_WORDS and _NUMBER.match(lower) is None:
+                words[lower] = None
+    return " ".join(words)
 
 
 def _speaker(text: str) -> str:

@@ -6,8 +6,11 @@
   ``valid_to`` = the new ``valid_from``: both happen, or neither.
 - :func:`detect_updates` (step 4 of the add path, when ``MemoryPolicy.updates`` is set): each new memory is
   compared with the judge's ``neighbours`` active memories most similar in meaning (the namespace's vector
-  index); the policy's :class:`~agentmem.types.UpdateJudge` (offline: :mod:`agentmem.consolidation.updates`)
-  says which pairs are the same fact with a changed value, and the new memory supersedes the best of them.
+  index) and as many that share the words of its sentences holding a value (lexical search on
+  :func:`~agentmem.consolidation.updates.value_keywords`: a long text that mentions a changed count in
+  passing is near in meaning to the rest of what it says, not to the earlier mention); the policy's
+  :class:`~agentmem.types.UpdateJudge` (offline: :mod:`agentmem.consolidation.updates`) says which pairs
+  are the same fact with a changed value, and the new memory supersedes the best of them.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
+from numpy.typing import NDArray
 
+from agentmem.consolidation.updates import value_keywords
 from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.errors import ConfigError
 from agentmem.store.database import Database
-from agentmem.types import JSONValue, MemoryRecord, NewMemory
-from agentmem.vectors import MemoryVectors, owners
+from agentmem.store.replicas import Replica
+from agentmem.types import JSONValue, MemoryRecord, NewMemory, UpdateJudge
+from agentmem.vectors import MemoryVectors, best_per_memory, isin_sorted, owners
 
 __all__ = ["detect_updates", "new_version"]
 
@@ -84,6 +90,7 @@ def detect_updates(
     for row, p in enumerate(asked):
         hits = [(int(i), float(s)) for i, s in zip(owners(ids[row]), scores[row], strict=True)]
         near[p] = [(i, s) for i, s in dict(reversed(hits)).items() if s >= judge.min_similarity]
+        near[p] += _keyword_neighbours(parts, ns, replica, news[p].text, queries[row], judge, {i for i, _ in hits})
         near[p].sort(key=lambda hit: -hit[1])
     found = {r.id: r for r in parts.repository.get_many(ns, sorted({i for h in near.values() for i, _ in h}))}
     pairs: list[tuple[int, int, float]] = []
@@ -105,6 +112,30 @@ def detect_updates(
             detected[p] = (memory_id, reason)
             taken.add(memory_id)
     return detected
+
+
+def _keyword_neighbours(
+    parts: Database,
+    ns: NamespaceRow,
+    replica: Replica,
+    text: str,
+    vector: NDArray[np.float32],
+    judge: UpdateJudge,
+    seen: set[int],
+) -> list[tuple[int, float]]:
+    """Up to ``judge.neighbours`` active memories, not in ``seen``, that share the words of ``text``'s value
+    sentences, each with its cosine (a chunked memory's best chunk's) when it reaches ``min_similarity``."""
+    keywords = value_keywords(text)
+    if not keywords:
+        return []
+    matches = parts.repository.lexical(ns, keywords, limit=judge.neighbours, include_archived=False)
+    ids = np.asarray(sorted({i for i, _ in matches} - seen), dtype=np.int64)
+    ids = ids[isin_sorted(ids, replica.attributes.ids)]  # in the replica: active, and rankable
+    if not ids.size:
+        return []
+    vector_ids = replica.attributes.vector_ids(ids)
+    memory_ids, cosines = best_per_memory(vector_ids, replica.index.vectors(vector_ids) @ vector)
+    return [(int(i), float(c)) for i, c in zip(memory_ids, cosines, strict=True) if c >= judge.min_similarity]
 
 
 def history(parts: Database, ns: NamespaceRow | None, record: MemoryRecord) -> list[MemoryRecord]:
