@@ -48,7 +48,7 @@ from agentmem.vectors import VectorIndex, best_per_memory, isin_sorted
 # What a screen or an approximate search gives: candidate ids, their cosines, a bound on every other's.
 Screened = tuple[NDArray[np.int64], NDArray[np.float32], float]
 
-__all__ = ["MAX_DATED_SHARE", "SCREEN_CANDIDATES", "certified_rank"]
+__all__ = ["MAX_DATED_SHARE", "SCREEN_CANDIDATES", "certified_rank", "memory_cosines"]
 
 # Candidates the float16 screen starts with: the top 10 needed up to 193 of them on LoCoMo-based vectors
 # at 1M memories (median 84; benchmarks/recall_speed.py), and a larger heap costs the scan next to nothing.
@@ -99,7 +99,7 @@ def certified_rank(
     matched = _lexical_ids(attributes, ranking)
     if dated is not None and dated.size:
         matched = np.union1d(matched, dated)
-    matched, matched_cosine = _cosines(index, attributes, matched, query)
+    matched, matched_cosine = memory_cosines(index, attributes, matched, query)
     count = max(k, SCREEN_CANDIDATES if exact else ranking.candidates)
     for _ in range(2):
         found = screen(query, count) if screen is not None else _search(index, query, count)
@@ -136,14 +136,15 @@ def _best_chunks(
     ids, best = best_per_memory(vector_ids, cosine)
     unsure = best < beyond
     if unsure.any():
-        _, best[unsure] = _cosines(index, attributes, ids[unsure], query)
+        _, best[unsure] = memory_cosines(index, attributes, ids[unsure], query)
     return ids, np.asarray(best, dtype=np.float32)
 
 
-def _cosines(
+def memory_cosines(
     index: VectorIndex, attributes: MemoryAttributes, ids: NDArray[np.int64], query: NDArray[np.float32]
 ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    """The cosines of these memories (ascending ids), a chunked memory's being its best chunk's."""
+    """The cosines of these memories (ascending ids, each in ``attributes``), a chunked memory's being its
+    best chunk's."""
     if not len(ids):
         return ids, np.zeros(0, dtype=np.float32)
     if not attributes.chunked:
@@ -243,6 +244,6 @@ def _scale_fallback(
         )
     )
     leaders = leaders[~isin_sorted(leaders, ids)]  # read only the vectors not at hand
-    leaders, leaders_cosine = _cosines(index, attributes, leaders, query)
+    leaders, leaders_cosine = memory_cosines(index, attributes, leaders, query)
     ids, cosine = _merged(ids, cosine, leaders, leaders_cosine)
     return best(ids, cosine, attributes, attributes.rows(ids), k=k, ranking=ranking, path="scale")

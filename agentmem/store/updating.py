@@ -24,10 +24,11 @@ from numpy.typing import NDArray
 from agentmem.consolidation.updates import value_keywords
 from agentmem.db.rows import NamespaceRow, to_epoch
 from agentmem.errors import ConfigError
+from agentmem.ranking.certified import memory_cosines
 from agentmem.store.database import Database
 from agentmem.store.replicas import Replica
 from agentmem.types import JSONValue, MemoryRecord, NewMemory, UpdateJudge
-from agentmem.vectors import MemoryVectors, best_per_memory, isin_sorted, owners
+from agentmem.vectors import MemoryVectors, isin_sorted, owners
 
 __all__ = ["detect_updates", "new_version"]
 
@@ -131,10 +132,7 @@ def _keyword_neighbours(
     matches = parts.repository.lexical(ns, keywords, limit=judge.neighbours, include_archived=False)
     ids = np.asarray(sorted({i for i, _ in matches} - seen), dtype=np.int64)
     ids = ids[isin_sorted(ids, replica.attributes.ids)]  # in the replica: active, and rankable
-    if not ids.size:
-        return []
-    vector_ids = replica.attributes.vector_ids(ids)
-    memory_ids, cosines = best_per_memory(vector_ids, replica.index.vectors(vector_ids) @ vector)
+    memory_ids, cosines = memory_cosines(replica.index, replica.attributes, ids, vector)
     return [(int(i), float(c)) for i, c in zip(memory_ids, cosines, strict=True) if c >= judge.min_similarity]
 
 
