@@ -70,6 +70,8 @@ _STATE_WORDS = _words(
     "open closed enabled disabled single married divorced engaged vegetarian vegan employed unemployed retired "
     "broken fixed active inactive cancelled canceled confirmed postponed"
 )
+_CHANGING = frozenset({"number", "date", "state"})
+"""Value types a newer version of a fact changes; names stay in its keywords (what the value is of)."""
 _SPEAKER = _words("i i'm i've i'd i'll we we're we've we'd")
 _POSSESSIVE = _words("my our")
 _OTHERS = _words("he she they he's she's they're")
@@ -218,17 +220,21 @@ def value_keywords(text: str) -> str:
     A long text that mentions a changed count in passing ("By the way, I've worn them 6 times now") is near
     in meaning to what the rest of it says, not to the earlier mention: its words find that one.
     """
-    words: dict[str, None] = {}
+    keywords: dict[str, None] = {}
     for sentence in _sentences(_SPEAKER_PREFIX.sub("", text)):
-        if not _read(sentence).values:
-            continue
-        for word in _WORD.findall(sentence.translate(_APOSTROPHES)):
-            lower = word.lower()
-            if lower in _STOPWORDS or lower in _FILLER or lower in _DATES or lower in _STATE_WORDS:
-                continue
-            if len(lower) > 1 and lower not in _NUMBER_WORDS and _NUMBER.match(lower) is None:
-                words[lower] = None
-    return " ".join(words)
+        words = _classified(sentence)
+        if all(kind in (None, "vocative") for _, kind, _ in words):
+            continue  # no value in it
+        for word, _, _ in words:
+            # Judged alone: a date that opens a sentence ("Thursday, ...") reads as whom it is said to.
+            if (
+                word not in _STOPWORDS
+                and word not in _FILLER
+                and len(word) > 1
+                and _value(word, set(), "")[0] not in _CHANGING
+            ):
+                keywords[word] = None
+    return " ".join(keywords)
 
 
 def _speaker(text: str) -> str:
@@ -329,25 +335,31 @@ def _holds_subject_or_value(clause: str) -> bool:
     return first in _SPEAKER or first in _POSSESSIVE or any(c.isdigit() for c in clause)
 
 
-def _read(sentence: str) -> _Sentence:
-    words = _WORD.findall(sentence.translate(_APOSTROPHES))
-    lower = [w.lower() for w in words]
+def _classified(sentence: str) -> list[tuple[str, str | None, str]]:
+    """Each word of ``sentence``, lower-cased, with its type as a value (None: a context word; "vocative":
+    whom it is said to, "Thanks, Mel!", not what it says) and its normal form (see :func:`_value`)."""
+    lower = [w.lower() for w in _WORD.findall(sentence.translate(_APOSTROPHES))]
     vocatives = {(m.group(1) or m.group(2)).lower() for m in _VOCATIVE.finditer(sentence)}
     names = {n.lower() for n in proper_names(sentence) for n in n.split()} - vocatives
+    return [
+        (word, "vocative", word) if word in vocatives else (word, *_value(word, names, lower[i - 1] if i else ""))
+        for i, word in enumerate(lower)
+    ]
+
+
+def _read(sentence: str) -> _Sentence:
+    words = _classified(sentence)
+    lower = [word for word, _, _ in words]
     values: dict[str, set[str]] = {}
     context: set[str] = set()
-    kinds: list[tuple[str | None, str]] = []
-    for i, word in enumerate(lower):
-        if word in vocatives:
-            kinds.append(("vocative", word))
-            continue  # "Thanks, Mel!": whom it is said to, not what it says
-        kind, value = _value(word, names, lower[i - 1] if i else "")
-        kinds.append((kind, value))
+    for word, kind, value in words:
+        if kind == "vocative":
+            continue
         if kind is not None:
             values.setdefault(kind, set()).add(value)
         elif word not in _STOPWORDS and word not in _FILLER and len(word) > 1:
             context.add(_stem(value))
-    kinds = _ordinal_counts(kinds, values)
+    kinds = _ordinal_counts([(kind, value) for _, kind, value in words], values)
     return _Sentence(
         context=frozenset(context),
         values={k: frozenset(v) for k, v in values.items()},
